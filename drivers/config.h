@@ -1,0 +1,55 @@
+// Experiment configuration: TOML text -> validated, fully expanded list of runs.
+// Every error names the file, line and key, before any work starts.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernel.h"
+#include "models/model.h"
+
+namespace parlab {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One cell of the experiment: a kernel with its parameters under one model and shape.
+struct RunSpec {
+  int index = 0;          // 0-based position in the experiment
+  std::string id;         // "run-0001"
+  int block = 0;          // which [[run]] table (1-based) it came from
+  std::string kernel;
+  std::string model;
+  Shape shape;
+  KernelParams params;
+  int repetitions = 5;
+  int warmups = 1;
+  double min_time_s = 0;  // grow repetitions until the measured time reaches this
+  int max_repetitions = 1000;
+  ModelOptions options;
+  std::string Label() const;       // "dgemm[impl=blocked] n=512"
+  std::string GroupKey() const;    // same kernel, params and size: runs compared with serial
+};
+
+struct Experiment {
+  std::string name;
+  std::string description;
+  std::string output;
+  std::string config_path;
+  std::string config_text;
+  std::vector<RunSpec> runs;
+  int ranks_needed() const;
+};
+
+// Parses and validates; throws ConfigError("FILE:LINE: ...").
+Experiment ParseExperiment(const std::string& text, const std::string& path);
+
+// Reads the file; throws ConfigError naming it when it is missing or unreadable.
+std::string ReadConfigFile(const std::string& path);
+
+int MaxThreadsPerRank();
+
+}  // namespace parlab

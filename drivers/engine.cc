@@ -1,0 +1,242 @@
+#include "engine.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "models/model.h"
+#include "mpi_util.h"
+
+namespace parlab {
+namespace {
+
+constexpr int kColumns = kPhaseCount + 1;
+
+std::string PlacementText(const std::vector<ThreadPlacement>& placements) {
+  std::string text;
+  for (const auto& p : placements) text += std::to_string(p.place) + ":" + p.cpus + ";";
+  return text;
+}
+
+// Warns when the threads of a node's ranks outnumber its cores, or a rank's threads are
+// confined to fewer CPUs than there are threads (e.g. mpirun's default --bind-to core).
+std::string OversubscriptionWarning(MPI_Comm comm, const Shape& shape, int cores_online,
+                                    const std::vector<ThreadPlacement>& placements) {
+  MPI_Comm raw = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &raw);
+  CommHandle node(raw);
+  const int on_node = Size(node.get());
+  std::string local;
+  if (on_node * shape.threads > cores_online) {
+    local = fmt::format("oversubscribed: {} ranks x {} threads on {} exceed its {} cores",
+                        on_node, shape.threads, Hostname(), cores_online);
+  }
+  std::set<std::string> cpus;
+  int confined_to = 0;
+  for (const auto& p : placements) {
+    if (cpus.insert(p.cpus).second) confined_to += p.cpu_count;
+  }
+  if (local.empty() && cpus.size() == 1 && confined_to < shape.threads) {
+    local = fmt::format(
+        "oversubscribed: rank {}'s {} threads share {} CPU(s) ({}); launch with "
+        "'mpirun --bind-to none' or give each rank more cores",
+        Rank(comm), shape.threads, confined_to, *cpus.begin());
+  }
+  return FirstMessage(comm, local);
+}
+
+nlohmann::json ToJson(const RunRecord& r) {
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& k : r.results)
+    results.push_back({{"name", k.name}, {"value", k.value}, {"unit", k.unit},
+                       {"description", k.description}});
+  return {{"status", r.status},       {"message", r.message},
+          {"repetitions", r.repetitions}, {"ranks", r.ranks},
+          {"samples", r.samples},     {"work_amount", r.work.amount},
+          {"work_unit", r.work.unit}, {"rate_unit", r.work.rate_unit},
+          {"rate_scale", r.work.rate_scale}, {"results", results},
+          {"cpu_sets", r.cpu_sets},   {"places", r.places},
+          {"warnings", r.warnings}};
+}
+
+void FromJson(const nlohmann::json& j, RunRecord& r) {
+  r.status = j.at("status");
+  r.message = j.at("message");
+  r.repetitions = j.at("repetitions");
+  r.ranks = j.at("ranks");
+  r.samples = j.at("samples").get<std::vector<double>>();
+  r.work = {j.at("work_amount"), j.at("work_unit"), j.at("rate_unit"), j.at("rate_scale")};
+  r.results.clear();
+  for (const auto& k : j.at("results"))
+    r.results.push_back({k.at("name"), k.at("value").is_null() ? std::nan("") : k.at("value").get<double>(),
+                         k.at("unit"), k.at("description")});
+  r.cpu_sets = j.at("cpu_sets").get<std::vector<std::string>>();
+  r.places = j.at("places").get<std::vector<int>>();
+  r.warnings = j.at("warnings").get<std::vector<std::string>>();
+}
+
+}  // namespace
+
+double RunRecord::Sample(int rep, int rank, int column) const {
+  return samples[(static_cast<std::size_t>(rep) * ranks + rank) * kColumns + column];
+}
+
+RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                     std::vector<double>& local_rows) {
+  RunRecord record;
+  record.spec = &spec;
+  record.ranks = Size(comm);
+  const int rank = Rank(comm);
+  local_rows.clear();
+
+  const ExecutionModel* model = FindModel(spec.model);
+  std::unique_ptr<WorkerLock> lock = model->MakeLock(spec.shape.threads, spec.options);
+  Team team(spec.shape.threads, lock.get());
+  std::unique_ptr<Kernel> kernel = FindKernel(spec.kernel)->make();
+  RunContext ctx{comm, rank, record.ranks, team};
+
+  const std::vector<ThreadPlacement> placements = team.Placements();
+  const std::string warning =
+      OversubscriptionWarning(comm, spec.shape, env.cores_online, placements);
+  if (!warning.empty()) record.warnings.push_back(warning);
+  for (const std::string& text : AllGatherStrings(comm, PlacementText(placements))) {
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find(';', start)) != std::string::npos; start = end + 1) {
+      const std::string item = text.substr(start, end - start);
+      const auto colon = item.find(':');
+      record.places.push_back(std::stoi(item.substr(0, colon)));
+      record.cpu_sets.push_back(item.substr(colon + 1));
+    }
+  }
+
+  try {
+    std::string error;
+    try {
+      kernel->Setup(spec.params, ctx);
+    } catch (const std::exception& e) {
+      error = fmt::format("setup failed: {}", e.what());
+    }
+    AgreeOrThrow(comm, error);
+
+    PhaseTimer timer;
+    for (int w = 0; w < spec.warmups; ++w) {
+      MPI_Barrier(comm);
+      kernel->Run(timer);
+    }
+    double measured = 0;
+    for (int rep = 0;; ++rep) {
+      timer.Reset();
+      team.TakeMeanLockWaitSeconds();
+      std::string run_error;
+      MPI_Barrier(comm);
+      const double start = MPI_Wtime();
+      try {
+        kernel->Run(timer);
+      } catch (const std::exception& e) {
+        run_error = fmt::format("repetition {} failed: {}", rep + 1, e.what());
+      }
+      const double total = MPI_Wtime() - start;
+      local_rows.push_back(total);
+      for (int p = 0; p < kPhaseCount; ++p) {
+        const auto phase = static_cast<Phase>(p);
+        local_rows.push_back(phase == Phase::kLockWait ? team.TakeMeanLockWaitSeconds()
+                                                       : timer.Get(phase));
+      }
+      // One reduction both finds the slowest rank and tells every rank about failures.
+      double mine[2] = {total, run_error.empty() ? 0.0 : 1.0};
+      double worst[2] = {0, 0};
+      MPI_Allreduce(mine, worst, 2, MPI_DOUBLE, MPI_MAX, comm);
+      if (worst[1] > 0) AgreeOrThrow(comm, run_error.empty() ? "" : run_error);
+      measured += worst[0];
+      record.cell_times.push_back(worst[0]);
+      const int done = rep + 1;
+      if (done >= spec.max_repetitions) break;
+      if (done >= spec.repetitions && measured >= spec.min_time_s) break;
+    }
+    record.repetitions = static_cast<int>(record.cell_times.size());
+
+    const Verification verification = kernel->Verify();
+    record.status = verification.passed ? "ok" : "failed";
+    record.message = verification.message;
+    record.work = kernel->work();
+    record.results = kernel->Results();
+  } catch (const std::exception& e) {
+    record.status = "error";
+    record.message = e.what();
+    record.repetitions = static_cast<int>(record.cell_times.size());
+    local_rows.resize(static_cast<std::size_t>(record.repetitions) * kColumns);
+  }
+
+  const std::size_t per_rank = local_rows.size();
+  record.samples.assign(per_rank * record.ranks, 0.0);
+  std::vector<double> gathered(per_rank * record.ranks);
+  MPI_Gather(local_rows.data(), static_cast<int>(per_rank), MPI_DOUBLE, gathered.data(),
+             static_cast<int>(per_rank), MPI_DOUBLE, 0, comm);
+  // Gathered as [rank][rep][column]; stored as [rep][rank][column].
+  for (int r = 0; r < record.ranks; ++r)
+    for (int rep = 0; rep < record.repetitions; ++rep)
+      for (int c = 0; c < kColumns; ++c)
+        record.samples[(static_cast<std::size_t>(rep) * record.ranks + r) * kColumns + c] =
+            gathered[static_cast<std::size_t>(r) * per_rank + rep * kColumns + c];
+  return record;
+}
+
+void Derive(RunRecord& r, double serial_median) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r.cell_times.assign(r.repetitions, 0.0);
+  for (int rep = 0; rep < r.repetitions; ++rep)
+    for (int rank = 0; rank < r.ranks; ++rank)
+      r.cell_times[rep] = std::max(r.cell_times[rep], r.Sample(rep, rank, 0));
+  if (r.repetitions == 0) {
+    r.time = Summary{};
+    r.time.min = r.time.median = r.time.max = r.time.mean = nan;
+    r.rate = r.speedup = r.efficiency = r.karp_flatt = nan;
+    return;
+  }
+  r.time = Summarize(r.cell_times);
+  r.rate = r.time.median > 0 ? r.work.amount / r.time.median / r.work.rate_scale : nan;
+  r.speedup = Speedup(serial_median, r.time.median);
+  const int workers = r.spec->shape.workers();
+  r.efficiency = Efficiency(r.speedup, workers);
+  r.karp_flatt = KarpFlatt(r.speedup, workers);
+}
+
+int Engine::Run() {
+  const int world_rank = Rank(world_);
+  for (Reporter* reporter : reporters_) reporter->Begin(experiment_, env_);
+  std::map<std::string, double> serial_medians;
+  std::map<int, CommHandle> comms;  // one communicator per rank count, reused
+  int not_ok = 0;
+  for (const RunSpec& spec : experiment_.runs) {
+    for (Reporter* reporter : reporters_) reporter->RunStarted(spec);
+    const int ranks = spec.shape.ranks;
+    if (comms.find(ranks) == comms.end()) {
+      MPI_Comm raw = MPI_COMM_NULL;
+      MPI_Comm_split(world_, world_rank < ranks ? 0 : MPI_UNDEFINED, world_rank, &raw);
+      comms.emplace(ranks, CommHandle(raw));
+    }
+    RunRecord record;
+    std::vector<double> local_rows;
+    if (world_rank < ranks) record = MeasureRun(spec, comms.at(ranks).get(), env_, local_rows);
+    IdleBarrier(world_);
+
+    const std::string payload =
+        BroadcastString(world_, world_rank == 0 ? ToJson(record).dump() : std::string());
+    FromJson(nlohmann::json::parse(payload), record);
+    record.spec = &spec;
+    auto serial = serial_medians.find(spec.GroupKey());
+    Derive(record, serial == serial_medians.end() ? std::nan("") : serial->second);
+    if (spec.model == "serial" && record.status == "ok")
+      serial_medians[spec.GroupKey()] = record.time.median;
+    if (record.status != "ok") ++not_ok;
+    for (Reporter* reporter : reporters_) reporter->RunFinished(record, local_rows);
+  }
+  for (Reporter* reporter : reporters_) reporter->End(true, "");
+  return not_ok;
+}
+
+}  // namespace parlab

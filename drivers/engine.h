@@ -1,0 +1,40 @@
+// Runs an experiment: for each run, splits MPI_COMM_WORLD into the shape's ranks (the
+// others wait without busy-polling), measures it, and hands the record to the reporters.
+#pragma once
+
+#include <mpi.h>
+
+#include <vector>
+
+#include "config.h"
+#include "environment.h"
+#include "reporter.h"
+
+namespace parlab {
+
+class Engine {
+ public:
+  Engine(MPI_Comm world, const Experiment& experiment, const Environment& env,
+         std::vector<Reporter*> reporters)
+      : world_(world), experiment_(experiment), env_(env), reporters_(std::move(reporters)) {}
+
+  // Returns the number of runs that did not end "ok".
+  int Run();
+
+ private:
+  MPI_Comm world_;
+  const Experiment& experiment_;
+  const Environment& env_;
+  std::vector<Reporter*> reporters_;
+};
+
+// Measures one run on the ranks of `comm` (collective over comm). The returned record is
+// complete on comm's rank 0; `local_rows` gets this rank's own samples.
+RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                     std::vector<double>& local_rows);
+
+// Fills the record's statistics from its samples, with `serial_median` as the baseline
+// (NaN when there is none).
+void Derive(RunRecord& record, double serial_median);
+
+}  // namespace parlab

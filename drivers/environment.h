@@ -1,0 +1,30 @@
+// What the report needs to say about the machine and software a run happened on.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parlab {
+
+struct Environment {
+  // Ordered (key, value) pairs, printed by `parlab info` and stored as report attributes.
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<std::string> hostnames;  // per world rank
+  std::vector<std::string> rank_cpus;  // per world rank: CPU list of its main thread
+  int granted_thread_level = MPI_THREAD_SINGLE;
+  int cores_online = 1;                // on this rank's node
+  const std::string& Get(const std::string& key) const;
+};
+
+// Collective over world.
+Environment CollectEnvironment(MPI_Comm world, int granted_thread_level);
+
+std::string ParlabVersion();
+std::string GitSha();
+std::string Hostname();
+std::string UtcNow();
+
+}  // namespace parlab

@@ -1,0 +1,183 @@
+// parlab: run, validate and describe parallel-execution experiments.
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+
+#include "config.h"
+#include "engine.h"
+#include "environment.h"
+#include "models/model.h"
+#include "mpi_util.h"
+#include "report/console.h"
+#include "report/hdf5_report.h"
+
+namespace parlab {
+namespace {
+
+constexpr int kExitRunsFailed = 1;
+constexpr int kExitBadInput = 2;
+
+std::string CommandLine(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
+  return line;
+}
+
+// Rank 0 reads the file and every rank parses the same text, so all agree on every error.
+Experiment LoadExperiment(MPI_Comm world, const std::string& path) {
+  std::string text, error;
+  if (Rank(world) == 0) {
+    try {
+      text = ReadConfigFile(path);
+    } catch (const ConfigError& e) {
+      error = e.what();
+    }
+  }
+  error = BroadcastString(world, error);
+  if (!error.empty()) throw ConfigError(error);
+  return ParseExperiment(BroadcastString(world, text), path);
+}
+
+std::string ParamDoc(const ParamSpec& p) {
+  const char* types[] = {"int", "number", "string", "bool"};
+  std::string doc = fmt::format("{} ({}, default {}): {}", p.name, types[static_cast<int>(p.type)],
+                                FormatParamValue(p.default_value), p.doc);
+  return doc;
+}
+
+int List() {
+  fmt::print("Kernels (size, then parameters; any value may be an array to sweep):\n");
+  for (const KernelInfo& k : KernelTable()) {
+    fmt::print("  {:<11} {}\n", k.name, k.doc);
+    fmt::print("  {:<11}   size: {}\n", "", k.size_doc);
+    for (const ParamSpec& p : k.params) fmt::print("  {:<11}   {}\n", "", ParamDoc(p));
+  }
+  fmt::print("\nExecution models (shapes from each [[run]]'s ranks x threads):\n");
+  for (const auto& m : ModelTable())
+    fmt::print("  {:<11} {}\n  {:<11}   shapes: {}\n", m->name(), m->doc(), "", m->shape_rule());
+  fmt::print("\nModel options in [[run]]: gil_interval_ms (number, default 5): the gil model's "
+             "switch interval\n");
+  return 0;
+}
+
+int Info(MPI_Comm world, int thread_level) {
+  const Environment env = CollectEnvironment(world, thread_level);
+  if (Rank(world) != 0) return 0;
+  for (const auto& [key, value] : env.fields) fmt::print("{:<22} {}\n", key, value);
+  for (std::size_t r = 0; r < env.hostnames.size(); ++r)
+    fmt::print("rank {:<17} host {} cpus {}\n", r, env.hostnames[r], env.rank_cpus[r]);
+  return 0;
+}
+
+int Validate(MPI_Comm world, const std::string& path) {
+  const Experiment experiment = LoadExperiment(world, path);
+  if (Rank(world) == 0)
+    fmt::print("{}: valid: {} runs, needs {} rank(s): mpirun -n {} parlab run {}\n", path,
+               experiment.runs.size(), experiment.ranks_needed(), experiment.ranks_needed(), path);
+  return 0;
+}
+
+struct RunOptions {
+  std::string config;
+  std::string output;
+  bool quiet = false;
+  bool dry_run = false;
+};
+
+int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
+                  const std::string& command_line) {
+  Experiment experiment = LoadExperiment(world, options.config);
+  if (!options.output.empty()) experiment.output = options.output;
+  const bool root = Rank(world) == 0;
+  if (options.dry_run) {
+    if (root) {
+      for (const RunSpec& spec : experiment.runs)
+        fmt::print("{} {} {} {}x{} reps={} warmups={}\n", spec.id, spec.Label(), spec.model,
+                   spec.shape.ranks, spec.shape.threads, spec.repetitions, spec.warmups);
+      fmt::print("{} runs, needs {} rank(s), report {}\n", experiment.runs.size(),
+                 experiment.ranks_needed(), experiment.output);
+    }
+    return 0;
+  }
+  const int needed = experiment.ranks_needed();
+  if (needed > Size(world))
+    throw ConfigError(fmt::format(
+        "{}: needs {} ranks but was launched with {}: run 'mpirun -n {} parlab run {}'",
+        options.config, needed, Size(world), needed, options.config));
+  if (thread_level < MPI_THREAD_FUNNELED)
+    throw CollectiveError(fmt::format("the MPI library granted only {}; parlab needs at least "
+                                      "MPI_THREAD_FUNNELED", ThreadLevelName(thread_level)));
+  PrepareOutputPath(world, experiment.output);
+
+  const Environment env = CollectEnvironment(world, thread_level);
+  Hdf5Report report(world, experiment.output, command_line);
+  ProgressReporter progress(root && !options.quiet);
+  WarningReporter warnings(root);
+  SummaryTable summary(root, stdout);
+  Engine engine(world, experiment, env, {&report, &progress, &warnings, &summary});
+  const int not_ok = engine.Run();
+  if (root) fmt::print("\nreport: {}\n", experiment.output);
+  if (not_ok > 0) {
+    if (root) fmt::print(stderr, "parlab: {} run(s) did not verify or failed\n", not_ok);
+    return kExitRunsFailed;
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv, int thread_level) {
+  MPI_Comm world = MPI_COMM_WORLD;
+  const bool root = Rank(world) == 0;
+  CLI::App app{"parlab: measure how work should be parallelised (MPI ranks x OpenMP threads)"};
+  app.require_subcommand(1);
+  RunOptions run_options;
+  CLI::App* run = app.add_subcommand("run", "run an experiment and write its HDF5 report");
+  run->add_option("config", run_options.config, "experiment file (TOML)")->required();
+  run->add_option("-o,--output", run_options.output, "report path (overrides [experiment].output)");
+  run->add_flag("-q,--quiet", run_options.quiet, "no progress lines on stderr");
+  run->add_flag("--dry-run", run_options.dry_run, "validate and list the runs, measure nothing");
+  std::string validate_path;
+  CLI::App* validate = app.add_subcommand("validate", "check an experiment file, run nothing");
+  validate->add_option("config", validate_path, "experiment file (TOML)")->required();
+  CLI::App* list = app.add_subcommand("list", "kernels, execution models and their parameters");
+  CLI::App* info = app.add_subcommand("info", "versions, cores and thread binding of this launch");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (!root) return e.get_exit_code() == 0 ? 0 : kExitBadInput;
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+  if (*list) return root ? List() : 0;
+  if (*info) return Info(world, thread_level);
+  if (*validate) return Validate(world, validate_path);
+  return RunExperiment(world, thread_level, run_options, CommandLine(argc, argv));
+}
+
+}  // namespace
+}  // namespace parlab
+
+int main(int argc, char** argv) {
+  int thread_level = MPI_THREAD_SINGLE;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &thread_level);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  int code = 0;
+  try {
+    code = parlab::Main(argc, argv, thread_level);
+  } catch (const parlab::ConfigError& e) {
+    if (rank == 0) std::fprintf(stderr, "parlab: error: %s\n", e.what());
+    code = parlab::kExitBadInput;
+  } catch (const parlab::CollectiveError& e) {
+    if (rank == 0) std::fprintf(stderr, "parlab: error: %s\n", e.what());
+    code = parlab::kExitBadInput;
+  } catch (const std::exception& e) {
+    // Only this rank knows: the others may be inside a collective, so end them all.
+    std::fprintf(stderr, "parlab: fatal error on rank %d: %s\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, 3);
+  }
+  MPI_Finalize();
+  return code;
+}

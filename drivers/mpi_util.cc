@@ -1,0 +1,82 @@
+#include "mpi_util.h"
+
+#include <climits>
+#include <stdexcept>
+#include <thread>
+
+namespace parlab {
+
+int Rank(MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  return rank;
+}
+
+int Size(MPI_Comm comm) {
+  int size = 0;
+  MPI_Comm_size(comm, &size);
+  return size;
+}
+
+std::string BroadcastString(MPI_Comm comm, std::string text, int root) {
+  long long length = static_cast<long long>(text.size());
+  MPI_Bcast(&length, 1, MPI_LONG_LONG, root, comm);
+  text.resize(static_cast<std::size_t>(length));
+  // Chunked, so strings beyond INT_MAX bytes would still work.
+  for (long long offset = 0; offset < length; offset += INT_MAX) {
+    const int count = static_cast<int>(std::min<long long>(INT_MAX, length - offset));
+    MPI_Bcast(text.data() + offset, count, MPI_CHAR, root, comm);
+  }
+  return text;
+}
+
+std::string FirstMessage(MPI_Comm comm, const std::string& local) {
+  const int mine = local.empty() ? INT_MAX : Rank(comm);
+  int first = INT_MAX;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+  if (first == INT_MAX) return "";
+  return BroadcastString(comm, local, first);
+}
+
+void AgreeOrThrow(MPI_Comm comm, const std::string& local_error) {
+  const std::string message = FirstMessage(comm, local_error);
+  if (!message.empty()) throw CollectiveError(message);
+}
+
+std::vector<std::string> AllGatherStrings(MPI_Comm comm, const std::string& mine) {
+  const int size = Size(comm);
+  int length = static_cast<int>(mine.size());
+  std::vector<int> lengths(size);
+  MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, comm);
+  std::vector<int> offsets(size, 0);
+  for (int r = 1; r < size; ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+  std::string all(static_cast<std::size_t>(offsets[size - 1] + lengths[size - 1]), '\0');
+  MPI_Allgatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(),
+                 MPI_CHAR, comm);
+  std::vector<std::string> out;
+  for (int r = 0; r < size; ++r) out.push_back(all.substr(offsets[r], lengths[r]));
+  return out;
+}
+
+void IdleBarrier(MPI_Comm comm) {
+  MPI_Request request;
+  MPI_Ibarrier(comm, &request);
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  while (done == 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+}
+
+std::string ThreadLevelName(int level) {
+  switch (level) {
+    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE: return "MPI_THREAD_MULTIPLE";
+    default: return "unknown (" + std::to_string(level) + ")";
+  }
+}
+
+}  // namespace parlab

@@ -1,0 +1,108 @@
+#include "report/console.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "phase_timer.h"
+
+namespace parlab {
+
+std::string FormatSeconds(double seconds) {
+  if (!std::isfinite(seconds)) return "-";
+  if (seconds < 1e-6) return fmt::format("{:.1f} ns", seconds * 1e9);
+  if (seconds < 1e-3) return fmt::format("{:.2f} us", seconds * 1e6);
+  if (seconds < 1) return fmt::format("{:.2f} ms", seconds * 1e3);
+  if (seconds < 120) return fmt::format("{:.2f} s", seconds);
+  return fmt::format("{:.0f} min {:.0f} s", std::floor(seconds / 60), std::fmod(seconds, 60));
+}
+
+namespace {
+std::string ShapeText(const RunSpec& spec) {
+  return fmt::format("{}x{}", spec.shape.ranks, spec.shape.threads);
+}
+std::string Number(double value, const char* format = "{:.2f}") {
+  return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : "-";
+}
+}  // namespace
+
+void ProgressReporter::Begin(const Experiment& experiment, const Environment&) {
+  total_ = static_cast<int>(experiment.runs.size());
+  start_ = NowSeconds();
+  if (root_)
+    fmt::print(stderr, "parlab: experiment '{}': {} runs on {} ranks\n", experiment.name, total_,
+               experiment.ranks_needed());
+}
+
+void ProgressReporter::RunStarted(const RunSpec& spec) {
+  if (!root_) return;
+  fmt::print(stderr, "[{}/{}] {} | {} {} ...", spec.index + 1, total_, spec.Label(), spec.model,
+             ShapeText(spec));
+  std::fflush(stderr);
+}
+
+void ProgressReporter::RunFinished(const RunRecord& r, const std::vector<double>&) {
+  ++done_;
+  if (!root_) return;
+  const double elapsed = NowSeconds() - start_;
+  const double eta = elapsed / done_ * (total_ - done_);
+  fmt::print(stderr, " median {} | {} | elapsed {}, ETA {}\n", FormatSeconds(r.time.median),
+             r.status, FormatSeconds(elapsed), FormatSeconds(eta));
+}
+
+void WarningReporter::RunFinished(const RunRecord& r, const std::vector<double>&) {
+  if (!root_) return;
+  for (const auto& warning : r.warnings) {
+    if (std::find(seen_.begin(), seen_.end(), warning) != seen_.end()) continue;
+    seen_.push_back(warning);
+    fmt::print(stderr, "parlab: warning: {} (run {}: {} {})\n", warning, r.spec->id,
+               r.spec->model, ShapeText(*r.spec));
+  }
+  if (r.status == "error")
+    fmt::print(stderr, "parlab: run {} failed: {}\n", r.spec->id, r.message);
+  else if (r.status == "failed")
+    fmt::print(stderr, "parlab: run {} failed verification: {}\n", r.spec->id, r.message);
+}
+
+void SummaryTable::RunFinished(const RunRecord& r, const std::vector<double>&) {
+  const RunSpec& spec = *r.spec;
+  rows_.push_back({spec.Label(), spec.model, ShapeText(spec), FormatSeconds(r.time.median),
+                   std::isfinite(r.rate) ? fmt::format("{:.4g} {}", r.rate, r.work.rate_unit) : "-",
+                   Number(r.speedup), Number(r.efficiency),
+                   r.status == "ok" ? "yes" : (r.status == "failed" ? "NO" : "error")});
+}
+
+std::string SummaryTable::Format(const std::vector<Row>& rows) {
+  std::vector<Row> all = {{"kernel", "model", "ranks x threads", "median time", "rate",
+                           "speedup", "efficiency", "verified"}};
+  all.insert(all.end(), rows.begin(), rows.end());
+  std::size_t width[8] = {};
+  for (const Row& row : all) {
+    const std::string* cells[8] = {&row.kernel,  &row.model,   &row.shape,      &row.median,
+                                   &row.rate,    &row.speedup, &row.efficiency, &row.verified};
+    for (int c = 0; c < 8; ++c) width[c] = std::max(width[c], cells[c]->size());
+  }
+  std::string out;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Row& row = all[i];
+    out += fmt::format("{:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}\n",
+                       row.kernel, width[0], row.model, width[1], row.shape, width[2], row.median,
+                       width[3], row.rate, width[4], row.speedup, width[5], row.efficiency,
+                       width[6], row.verified, width[7]);
+    if (i == 0) {
+      std::size_t total = 2 * 7;
+      for (std::size_t w : width) total += w;
+      out += std::string(total, '-') + "\n";
+    }
+  }
+  return out;
+}
+
+void SummaryTable::End(bool, const std::string&) {
+  if (!root_) return;
+  fmt::print(out_, "\n{}", Format(rows_));
+  std::fflush(out_);
+}
+
+}  // namespace parlab

@@ -1,0 +1,40 @@
+// The self-describing HDF5 report (schema in docs/report.md), written with parallel HDF5
+// by every rank. It lives under "<output>.tmp" until End() renames it, and is flushed
+// after every run, so a killed job leaves what it measured and never a broken final file.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+
+#include "report/h5.h"
+#include "reporter.h"
+
+namespace parlab {
+
+inline constexpr int kSchemaVersion = 1;
+
+class Hdf5Report final : public Reporter {
+ public:
+  Hdf5Report(MPI_Comm world, std::string output, std::string command_line);
+  void Begin(const Experiment& experiment, const Environment& env) override;
+  void RunFinished(const RunRecord& record, const std::vector<double>& local_rows) override;
+  void End(bool complete, const std::string& reason) override;
+  const std::string& temporary_path() const { return temporary_; }
+
+ private:
+  void WriteEnvironment(const Environment& env);
+
+  MPI_Comm world_;
+  std::string output_;
+  std::string temporary_;
+  std::string command_line_;
+  h5::Handle file_;
+  h5::Handle runs_;
+};
+
+// Creates the output's directory if needed and checks it can take the report; collective,
+// throws the same one-line error on every rank.
+void PrepareOutputPath(MPI_Comm world, const std::string& output);
+
+}  // namespace parlab

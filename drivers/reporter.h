@@ -1,0 +1,46 @@
+// One interface for everything that presents results: the HDF5 report, the progress
+// lines, the summary table. The engine calls every reporter the same way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "environment.h"
+#include "stats.h"
+
+namespace parlab {
+
+// The outcome of one run, identical on every rank (broadcast by the engine).
+struct RunRecord {
+  const RunSpec* spec = nullptr;
+  std::string status;   // "ok", "failed" (verification), "error" (exception)
+  std::string message;  // verification or error text
+  int repetitions = 0;
+  int ranks = 0;
+  std::vector<double> samples;  // [repetition][rank][column], columns = kSampleColumns
+  std::vector<double> cell_times;  // per repetition: the slowest rank's total
+  Summary time;
+  Work work;
+  double rate = 0;          // work per second at the median time, in work.rate_unit
+  double speedup = 0, efficiency = 0, karp_flatt = 0;  // NaN without a serial baseline
+  std::vector<KernelResult> results;
+  std::vector<std::string> cpu_sets;  // [rank * threads + thread]
+  std::vector<int> places;            // [rank * threads + thread]
+  std::vector<std::string> warnings;
+  double Sample(int rep, int rank, int column) const;
+};
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void Begin(const Experiment& /*experiment*/, const Environment& /*env*/) {}
+  virtual void RunStarted(const RunSpec& /*spec*/) {}
+  // `local_rows` holds only this rank's [repetition][column] samples (empty when the rank
+  // sat the run out), for reporters that write in parallel.
+  virtual void RunFinished(const RunRecord& record, const std::vector<double>& local_rows) = 0;
+  // `complete` is false when the experiment stopped early.
+  virtual void End(bool /*complete*/, const std::string& /*reason*/) {}
+};
+
+}  // namespace parlab

@@ -1,0 +1,47 @@
+// Per-rank accounting of where a repetition's wall time went.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <string_view>
+
+namespace parlab {
+
+enum class Phase { kCompute = 0, kComm, kIo, kWait, kLockWait, kCount };
+
+inline constexpr int kPhaseCount = static_cast<int>(Phase::kCount);
+
+// Names as they appear in reports; "total" (the rank's wall time) comes first.
+inline constexpr std::array<std::string_view, kPhaseCount + 1> kSampleColumns = {
+    "total", "compute", "comm", "io", "wait", "lock_wait"};
+
+inline double NowSeconds() {
+  using Clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+class PhaseTimer {
+ public:
+  class Scope {
+   public:
+    Scope(PhaseTimer& timer, Phase phase) : timer_(timer), phase_(phase), start_(NowSeconds()) {}
+    ~Scope() { timer_.Add(phase_, NowSeconds() - start_); }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    PhaseTimer& timer_;
+    Phase phase_;
+    double start_;
+  };
+
+  Scope Measure(Phase phase) { return Scope(*this, phase); }
+  void Add(Phase phase, double seconds) { seconds_[static_cast<int>(phase)] += seconds; }
+  double Get(Phase phase) const { return seconds_[static_cast<int>(phase)]; }
+  void Reset() { seconds_.fill(0.0); }
+
+ private:
+  std::array<double, kPhaseCount> seconds_{};
+};
+
+}  // namespace parlab

@@ -1,0 +1,7 @@
+// STREAM triad a = b + s*c over a global array split across ranks, then threads.
+#pragma once
+#include "kernel.h"
+
+namespace parlab {
+KernelInfo TriadKernelInfo();
+}

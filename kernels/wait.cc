@@ -1,0 +1,117 @@
+#include "wait.h"
+
+#include <time.h>
+
+#include <cerrno>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+
+namespace parlab {
+namespace {
+
+void SleepSeconds(double seconds) {
+  const double deadline = NowSeconds() + seconds;
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(seconds);
+  ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  while (NowSeconds() < deadline) {  // nanosleep may return a hair early on some clocks
+  }
+}
+
+void SpinSeconds(double seconds) {
+  const double deadline = NowSeconds() + seconds;
+  while (NowSeconds() < deadline) {
+  }
+}
+
+class WaitKernel final : public Kernel {
+ public:
+  void Setup(const KernelParams& params, RunContext& ctx) override {
+    ctx_ = &ctx;
+    tasks_ = params.size();
+    wait_s_ = params.Double("wait_us") * 1e-6;
+    work_s_ = params.Double("work_us") * 1e-6;
+  }
+
+  void Run(PhaseTimer& timer) override {
+    const Range mine = Partition(tasks_, ctx_->ranks, ctx_->rank);
+    std::atomic<long long> done{0};
+    std::mutex stats_mutex;
+    double shortest = INFINITY;
+    double busy = 0;
+    const double start = NowSeconds();
+    ctx_->team.Run([&](Worker& worker) {
+      const Range part = Partition(mine.size(), worker.count(), worker.id());
+      double my_shortest = INFINITY;
+      double my_busy = 0;
+      for (long long t = part.begin; t < part.end; ++t) {
+        const double work_start = NowSeconds();
+        SpinSeconds(work_s_);
+        my_busy += NowSeconds() - work_start;
+        double waited = 0;
+        worker.Blocking([&] {
+          const double wait_start = NowSeconds();
+          SleepSeconds(wait_s_);
+          waited = NowSeconds() - wait_start;
+        });
+        my_shortest = std::min(my_shortest, waited);
+        ++done;
+        worker.Checkpoint();
+      }
+      std::lock_guard guard(stats_mutex);
+      shortest = std::min(shortest, my_shortest);
+      busy += my_busy;
+    });
+    const double wall = NowSeconds() - start;
+    const double mean_busy = busy / ctx_->team.size();
+    timer.Add(Phase::kCompute, mean_busy);
+    timer.Add(Phase::kWait, std::max(0.0, wall - mean_busy));
+
+    auto scope = timer.Measure(Phase::kComm);
+    long long local = done.load();
+    MPI_Allreduce(&local, &completed_, 1, MPI_LONG_LONG, MPI_SUM, ctx_->comm);
+    MPI_Allreduce(&shortest, &shortest_wait_, 1, MPI_DOUBLE, MPI_MIN, ctx_->comm);
+  }
+
+  Verification Verify() override {
+    const bool all = completed_ == tasks_;
+    const bool long_enough = completed_ == 0 || shortest_wait_ >= wait_s_;
+    return {all && long_enough,
+            std::to_string(completed_) + " of " + std::to_string(tasks_) +
+                " tasks completed; shortest wait " + std::to_string(shortest_wait_ * 1e6) +
+                " us (requested " + std::to_string(wait_s_ * 1e6) + " us)"};
+  }
+
+  Work work() const override { return {static_cast<double>(tasks_), "item", "tasks/s", 1}; }
+
+  std::vector<KernelResult> Results() const override {
+    return {{"tasks_completed", static_cast<double>(completed_), "1", "tasks completed"},
+            {"shortest_wait", shortest_wait_, "s", "shortest measured wait of any task"}};
+  }
+
+ private:
+  RunContext* ctx_ = nullptr;
+  long long tasks_ = 0;
+  double wait_s_ = 0;
+  double work_s_ = 0;
+  long long completed_ = 0;
+  double shortest_wait_ = 0;
+};
+
+}  // namespace
+
+KernelInfo WaitKernelInfo() {
+  return {"wait",
+          "latency-bound tasks: CPU work then a timed wait (stands for network or disk)",
+          "total number of tasks (split over ranks and threads)",
+          {{"wait_us", ParamType::kDouble, 1000.0, "wait per task in microseconds", {}, 0},
+           {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0}},
+          [] { return std::make_unique<WaitKernel>(); }};
+}
+
+}  // namespace parlab
