@@ -241,14 +241,20 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
     combos = std::move(next);
   }
 
-  for (const ExecutionModel* model : models) {
-    bool any = false;
+  // A model the user listed must get a shape; unlisted defaults just drop out.
+  const auto has_shape = [&](const ExecutionModel* model) {
     for (int r : ranks)
-      for (int t : threads) any = any || model->Accepts({r, t});
-    if (!any)
-      ctx.Fail(run.get("models") ? *run.get("models") : static_cast<const toml::node&>(run),
-               fmt::format("model '{}' needs {}, but {} lists no such shape", model->name(),
-                           model->shape_rule(), where));
+      for (int t : threads)
+        if (model->Accepts({r, t})) return true;
+    return false;
+  };
+  if (const auto* listed = run.get("models")) {
+    for (const ExecutionModel* model : models)
+      if (!has_shape(model))
+        ctx.Fail(*listed, fmt::format("model '{}' needs {}, but {} lists no such shape",
+                                      model->name(), model->shape_rule(), where));
+  } else {
+    std::erase_if(models, [&](const ExecutionModel* m) { return !has_shape(m); });
   }
 
   for (std::int64_t size : sizes) {

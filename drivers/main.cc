@@ -145,10 +145,11 @@ int Main(int argc, char** argv, int thread_level) {
   CLI::App* info = app.add_subcommand("info", "versions, cores and thread binding of this launch");
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return root ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
-    if (!root) return e.get_exit_code() == 0 ? 0 : kExitBadInput;
-    const int code = app.exit(e);
-    return code == 0 ? 0 : kExitBadInput;
+    if (root) fmt::print(stderr, "parlab: error: {} (see 'parlab --help')\n", e.what());
+    return kExitBadInput;
   }
   if (*list) return root ? List() : 0;
   if (*info) return Info(world, thread_level);

@@ -1,0 +1,180 @@
+// Multi-rank behaviour, run under mpirun with 1, 2 and 4 ranks: every shape uses all of
+// MPI_COMM_WORLD, so processes and hybrid get as many ranks as were launched.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "montecarlo.h"
+#include "mpi_util.h"
+#include "report/hdf5_report.h"
+#include "test_util.h"
+
+namespace parlab {
+namespace {
+
+using testing_util::MakeSpec;
+using testing_util::Measure;
+using testing_util::Result;
+
+int WorldSize() { return Size(MPI_COMM_WORLD); }
+bool Root() { return Rank(MPI_COMM_WORLD) == 0; }
+
+// The multi-rank models that fit this launch.
+std::vector<std::pair<std::string, Shape>> WorldShapes() {
+  const int p = WorldSize();
+  if (p == 1) return {{"serial", {1, 1}}, {"threads", {1, 2}}, {"gil", {1, 2}}};
+  return {{"processes", {p, 1}}, {"hybrid", {p, 2}}, {"gil", {p, 2}}};
+}
+
+TEST(MpiCounter, SafeVariantsEndAtZeroAcrossRanks) {
+  for (const char* variant : {"mutex", "atomic", "critical", "reduction"}) {
+    for (const auto& [model, shape] : WorldShapes()) {
+      const RunRecord r = Measure(
+          MakeSpec("counter", model, shape, 10007, {{"variant", std::string(variant)}}),
+          MPI_COMM_WORLD);
+      if (!Root()) continue;  // the record is complete on rank 0
+      EXPECT_EQ(r.status, "ok") << variant << " " << model << ": " << r.message;
+      EXPECT_EQ(Result(r, "final_value"), 0.0) << variant << " " << model;
+      EXPECT_EQ(Result(r, "updates"), 2 * 10007.0) << variant << " " << model;
+    }
+  }
+}
+
+TEST(MpiCounter, RacyOnSeparateProcessesLosesNothing) {
+  // Processes share no memory: each rank's counter has one writer, so no update is lost.
+  if (WorldSize() == 1) GTEST_SKIP() << "needs 2+ ranks";
+  const RunRecord r = Measure(MakeSpec("counter", "processes", {WorldSize(), 1}, 50000,
+                                       {{"variant", std::string("racy")}}),
+                              MPI_COMM_WORLD);
+  if (Root()) EXPECT_EQ(Result(r, "final_value"), 0.0);
+}
+
+TEST(MpiMonteCarlo, EstimateIsTheSameForEveryShape) {
+  const std::uint64_t expected = CountInside(42, 0, 777777);
+  for (const auto& [model, shape] : WorldShapes()) {
+    const RunRecord r = Measure(MakeSpec("montecarlo", model, shape, 777777), MPI_COMM_WORLD);
+    if (Root()) EXPECT_EQ(Result(r, "inside"), static_cast<double>(expected)) << model;
+  }
+}
+
+TEST(MpiKernels, AllVerifyWithSizesNotDivisibleByTheRankCount) {
+  for (const auto& [model, shape] : WorldShapes()) {
+    for (const auto& [kernel, size] : std::vector<std::pair<std::string, std::int64_t>>{
+             {"dgemm", 37}, {"triad", 1001}, {"wait", 5}, {"empty", 1}}) {
+      const RunRecord r = Measure(MakeSpec(kernel, model, shape, size,
+                                           kernel == "wait" ? std::map<std::string, ParamValue>{{"wait_us", 100.0}}
+                                                            : std::map<std::string, ParamValue>{}),
+                                  MPI_COMM_WORLD);
+      if (Root()) EXPECT_EQ(r.status, "ok") << kernel << " " << model << ": " << r.message;
+    }
+    const RunRecord blas =
+        Measure(MakeSpec("dgemm", model, shape, 53, {{"impl", std::string("blas")}}), MPI_COMM_WORLD);
+    if (Root()) EXPECT_EQ(blas.status, "ok") << model << ": " << blas.message;
+  }
+}
+
+TEST(MpiEngine, SamplesHoldEveryRankAndRepetition) {
+  const int p = WorldSize();
+  const RunRecord r = Measure(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 5000, {}, 4),
+                              MPI_COMM_WORLD);
+  if (!Root()) return;
+  EXPECT_EQ(r.repetitions, 4);
+  EXPECT_EQ(r.ranks, p);
+  ASSERT_EQ(r.samples.size(), static_cast<std::size_t>(4 * p * (kPhaseCount + 1)));
+  for (int rep = 0; rep < 4; ++rep)
+    for (int rank = 0; rank < p; ++rank) {
+      EXPECT_GT(r.Sample(rep, rank, 0), 0.0);
+      EXPECT_LE(r.Sample(rep, rank, 1), r.Sample(rep, rank, 0));  // compute within total
+    }
+}
+
+TEST(MpiUtil, AgreeOrThrowGivesEveryRankTheFirstFailingRanksMessage) {
+  const int rank = Rank(MPI_COMM_WORLD);
+  const int failing = WorldSize() - 1;
+  try {
+    AgreeOrThrow(MPI_COMM_WORLD, rank == failing ? "disk full on rank " + std::to_string(rank) : "");
+    FAIL() << "no rank threw";
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(std::string(e.what()), "disk full on rank " + std::to_string(failing));
+  }
+  EXPECT_NO_THROW(AgreeOrThrow(MPI_COMM_WORLD, ""));
+}
+
+TEST(MpiUtil, StringsGatherAndBroadcastInRankOrder) {
+  const auto all = AllGatherStrings(MPI_COMM_WORLD, std::string(Rank(MPI_COMM_WORLD) + 1, 'x'));
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(WorldSize()));
+  for (int r = 0; r < WorldSize(); ++r) EXPECT_EQ(all[r], std::string(r + 1, 'x'));
+  EXPECT_EQ(BroadcastString(MPI_COMM_WORLD, Root() ? "from root" : "ignored"), "from root");
+}
+
+TEST(MpiUtil, IdleRanksWaitWhileASubsetWorks) {
+  // Rank 0 works alone on a split communicator; the rest sit in IdleBarrier.
+  MPI_Comm raw = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, Root() ? 0 : MPI_UNDEFINED, 0, &raw);
+  CommHandle alone(raw);
+  if (Root()) {
+    const RunRecord r = Measure(MakeSpec("wait", "serial", {1, 1}, 3, {{"wait_us", 2000.0}}), alone.get());
+    EXPECT_EQ(r.status, "ok");
+  } else {
+    EXPECT_FALSE(alone.valid());
+  }
+  IdleBarrier(MPI_COMM_WORLD);
+}
+
+TEST(MpiReport, ParallelWriteKeepsEveryRanksSamples) {
+  const int p = WorldSize();
+  const std::string dir = BroadcastString(MPI_COMM_WORLD, Root() ? ::testing::TempDir() : "");
+  const std::string output = dir + "/parlab_mpi_report_" + std::to_string(p) + ".h5";
+  Experiment experiment;
+  experiment.name = "mpi-test";
+  experiment.config_text = "# synthetic";
+  experiment.runs.push_back(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 999, {}, 3));
+  experiment.runs.back().id = "run-0001";
+  Environment env = testing_util::TestEnvironment();
+  env.hostnames = AllGatherStrings(MPI_COMM_WORLD, "host" + std::to_string(Rank(MPI_COMM_WORLD)));
+  env.rank_cpus = AllGatherStrings(MPI_COMM_WORLD, "0");
+  PrepareOutputPath(MPI_COMM_WORLD, output);
+  Hdf5Report report(MPI_COMM_WORLD, output, "test");
+  report.Begin(experiment, env);
+  std::vector<double> rows;
+  RunRecord record = MeasureRun(experiment.runs[0], MPI_COMM_WORLD, env, rows);
+  record.spec = &experiment.runs[0];
+  Derive(record, std::nan(""));
+  // The report must hold each rank's own rows: mark them so a mix-up would show.
+  for (std::size_t i = 0; i < rows.size(); i += kPhaseCount + 1) rows[i] = 1000.0 + Rank(MPI_COMM_WORLD);
+  report.RunFinished(record, rows);
+  EXPECT_TRUE(std::filesystem::exists(output + ".tmp"));
+  report.End(true, "");
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_FALSE(std::filesystem::exists(output + ".tmp"));
+  if (Root()) {
+    hid_t file = H5Fopen(output.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    hid_t dataset = H5Dopen2(file, "/runs/run-0001/samples", H5P_DEFAULT);
+    ASSERT_GE(dataset, 0);
+    std::vector<double> samples(3 * p * (kPhaseCount + 1));
+    H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, samples.data());
+    for (int rep = 0; rep < 3; ++rep)
+      for (int rank = 0; rank < p; ++rank)
+        EXPECT_EQ(samples[(rep * p + rank) * (kPhaseCount + 1)], 1000.0 + rank);
+    H5Dclose(dataset);
+    char host[64] = {};
+    hid_t hosts = H5Dopen2(file, "/environment/hostnames", H5P_DEFAULT);
+    hid_t type = H5Dget_type(hosts);
+    std::vector<char> buffer(H5Tget_size(type) * p);
+    H5Dread(hosts, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data());
+    std::snprintf(host, sizeof host, "%s", buffer.data() + H5Tget_size(type) * (p - 1));
+    EXPECT_EQ(std::string(host), "host" + std::to_string(p - 1));
+    H5Tclose(type);
+    H5Dclose(hosts);
+    H5Fclose(file);
+    std::filesystem::remove(output);
+  }
+}
+
+}  // namespace
+}  // namespace parlab

@@ -1,0 +1,177 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config.h"
+
+namespace parlab {
+namespace {
+
+const char* kMinimalRun = R"(
+[[run]]
+kernel = "montecarlo"
+size = 1000
+)";
+
+// Expects ParseExperiment to fail with a message containing every fragment.
+void ExpectError(const std::string& text, std::initializer_list<std::string> fragments) {
+  try {
+    ParseExperiment(text, "exp.toml");
+    FAIL() << "no error for:\n" << text;
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    for (const auto& fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos)
+          << "message '" << message << "' lacks '" << fragment << "'";
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+  }
+}
+
+TEST(Config, MinimalRunGetsDefaults) {
+  const Experiment e = ParseExperiment(kMinimalRun, "dir/minimal.toml");
+  EXPECT_EQ(e.name, "minimal");
+  EXPECT_EQ(e.output, "results/reports/minimal.h5");
+  ASSERT_EQ(e.runs.size(), 1u);  // only serial has a shape in ranks=[1] x threads=[1]
+  EXPECT_EQ(e.runs[0].model, "serial");
+  EXPECT_EQ(e.runs[0].repetitions, 5);
+  EXPECT_EQ(e.runs[0].warmups, 1);
+  EXPECT_EQ(e.runs[0].params.Int("seed"), 42);
+  EXPECT_EQ(e.runs[0].id, "run-0001");
+}
+
+TEST(Config, ExpandsModelsShapesAndParameterSweeps) {
+  const Experiment e = ParseExperiment(R"(
+[experiment]
+repetitions = 3
+[[run]]
+kernel = "counter"
+variant = ["mutex", "racy"]
+models = ["hybrid", "threads", "serial", "processes", "gil"]
+size = [10, 20]
+ranks = [1, 2]
+threads = [1, 2]
+)", "x.toml");
+  // Per size and variant: serial 1, threads 1, processes 1, hybrid 1, gil 2 (1x2, 2x2).
+  EXPECT_EQ(e.runs.size(), 2u * 2u * 6u);
+  EXPECT_EQ(e.runs[0].model, "serial");  // serial moved first: every group has a baseline
+  EXPECT_EQ(e.runs[1].model, "hybrid");
+  EXPECT_EQ(e.ranks_needed(), 2);
+  for (const auto& run : e.runs) {
+    EXPECT_EQ(run.repetitions, 3);
+    EXPECT_TRUE(FindModel(run.model)->Accepts(run.shape));
+  }
+}
+
+TEST(Config, RunLevelOverridesExperimentDefaults) {
+  const Experiment e = ParseExperiment(R"(
+[experiment]
+repetitions = 3
+warmups = 2
+min_time = 0.5
+[[run]]
+kernel = "empty"
+size = 1
+repetitions = 7
+gil_interval_ms = 2.5
+)", "x.toml");
+  EXPECT_EQ(e.runs[0].repetitions, 7);
+  EXPECT_EQ(e.runs[0].warmups, 2);
+  EXPECT_DOUBLE_EQ(e.runs[0].min_time_s, 0.5);
+  EXPECT_DOUBLE_EQ(e.runs[0].options.gil_interval_s, 0.0025);
+}
+
+TEST(ConfigErrors, UnparsableTomlNamesFileAndLine) {
+  ExpectError("[experiment]\nname = \"x\"\nrepetitions = = 3\n", {"exp.toml:3:"});
+}
+
+TEST(ConfigErrors, UnknownKernelListsValidNames) {
+  ExpectError("[[run]]\nkernel = \"dgem\"\nsize = 4\n",
+              {"exp.toml:2:", "unknown kernel 'dgem'", "dgemm", "montecarlo", "counter"});
+}
+
+TEST(ConfigErrors, UnknownModelListsValidNames) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nmodels = [\"serial\", \"fibers\"]\n",
+              {"exp.toml:4:", "unknown model 'fibers'", "serial", "hybrid", "gil"});
+}
+
+TEST(ConfigErrors, UnknownKeysAreRejectedWithValidKeys) {
+  ExpectError("[experiment]\nrepetition = 3\n[[run]]\nkernel = \"dgemm\"\nsize = 4\n",
+              {"exp.toml:2:", "unknown key 'repetition'", "repetitions"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nvariant = \"x\"\n",
+              {"exp.toml:4:", "unknown key 'variant'", "impl"});
+  ExpectError("[experiments]\n", {"unknown key 'experiments'"});
+}
+
+TEST(ConfigErrors, NonPositiveSizesAndRepetitions) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = -5\n", {"exp.toml:3:", "'size'", "-5"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 0\n", {"'size'", "at least 1"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = [4, -1]\n", {"exp.toml:3:", "-1"});
+  ExpectError("[experiment]\nrepetitions = 0\n[[run]]\nkernel = \"dgemm\"\nsize = 4\n",
+              {"exp.toml:2:", "'repetitions'", "at least 1"});
+  ExpectError("[experiment]\nwarmups = -1\n[[run]]\nkernel = \"dgemm\"\nsize = 4\n",
+              {"'warmups'", "at least 0"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nranks = [0]\n", {"'ranks'"});
+  ExpectError("[[run]]\nkernel = \"wait\"\nsize = 4\nwait_us = -1.0\n", {"'wait_us'"});
+}
+
+TEST(ConfigErrors, WrongTypes) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = \"big\"\n",
+              {"exp.toml:3:", "'size' must be an integer", "a string"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4.5\n", {"'size' must be an integer"});
+  ExpectError("[[run]]\nkernel = 3\nsize = 4\n", {"'kernel' must be a string"});
+  ExpectError("run = 3\n", {"array of tables"});
+  ExpectError("experiment = 3\n[[run]]\nkernel = \"dgemm\"\nsize = 4\n", {"must be a table"});
+}
+
+TEST(ConfigErrors, BadParameterChoice) {
+  ExpectError("[[run]]\nkernel = \"counter\"\nsize = 4\nvariant = \"spinlock\"\n",
+              {"exp.toml:4:", "'variant'", "mutex", "racy", "'spinlock'"});
+}
+
+TEST(ConfigErrors, MissingRunsKernelOrSize) {
+  ExpectError("[experiment]\nname = \"x\"\n", {"no [[run]]"});
+  ExpectError("[[run]]\nsize = 4\n", {"no 'kernel'"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\n", {"no 'size'", "matrix order"});
+}
+
+TEST(ConfigErrors, ModelWithoutAShapeSaysWhatItNeeds) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nmodels = [\"hybrid\"]\nranks = [1, 2]\n",
+              {"'hybrid'", "ranks > 1 and threads > 1"});
+}
+
+TEST(ConfigErrors, TooManyThreads) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nthreads = [2, 100000]\n",
+              {"exp.toml:4:", "threads = 100000 is too many"});
+}
+
+TEST(ConfigErrors, DuplicateModelAndEmptyArrays) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nmodels = [\"serial\", \"serial\"]\n",
+              {"listed twice"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = []\n", {"empty array"});
+}
+
+TEST(ConfigErrors, DuplicateKeysAndBadBytes) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nkernel = \"triad\"\nsize = 4\n", {"exp.toml:3:"});
+  ExpectError(std::string("[[run]]\nkernel = \"dg\xff\xfe\"\nsize = 4\n"), {"exp.toml:2:"});
+}
+
+TEST(ConfigFile, MissingFileIsNamed) {
+  try {
+    ReadConfigFile("/nonexistent/parlab.toml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/parlab.toml: config file not found");
+  }
+}
+
+TEST(ConfigFile, ShippedConfigsAreValid) {
+  for (const char* name : {"default.toml", "tiny.toml"}) {
+    const std::string path = std::string(PARLAB_SOURCE_DIR) + "/config/" + name;
+    const Experiment e = ParseExperiment(ReadConfigFile(path), path);
+    EXPECT_FALSE(e.runs.empty()) << name;
+    EXPECT_LE(e.ranks_needed(), 2) << name;
+  }
+}
+
+}  // namespace
+}  // namespace parlab

@@ -1,0 +1,197 @@
+// Every kernel under every single-rank model, through the engine's real measuring path.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "dgemm.h"
+#include "montecarlo.h"
+#include "test_util.h"
+
+namespace parlab {
+namespace {
+
+using testing_util::MakeSpec;
+using testing_util::Measure;
+using testing_util::Result;
+
+struct ModelShape {
+  const char* model;
+  Shape shape;
+};
+const ModelShape kSingleRankShapes[] = {
+    {"serial", {1, 1}}, {"threads", {1, 2}}, {"threads", {1, 3}}, {"gil", {1, 2}}, {"gil", {1, 3}}};
+
+TEST(Partition, CoversRangeWithoutGaps) {
+  for (long long n : {0LL, 1LL, 7LL, 100LL}) {
+    for (int parts : {1, 2, 3, 8}) {
+      long long next = 0;
+      for (int i = 0; i < parts; ++i) {
+        const Range r = Partition(n, parts, i);
+        EXPECT_EQ(r.begin, next);
+        EXPECT_LE(r.size(), n / parts + 1);
+        EXPECT_GE(r.size(), n / parts);
+        next = r.end;
+      }
+      EXPECT_EQ(next, n);
+    }
+  }
+}
+
+TEST(Kernels, EveryKernelVerifiesUnderEverySingleRankModel) {
+  const std::map<std::string, std::int64_t> sizes = {
+      {"dgemm", 67}, {"montecarlo", 100000}, {"triad", 10007},
+      {"counter", 5000}, {"wait", 6}, {"empty", 1}};
+  for (const KernelInfo& info : KernelTable()) {
+    for (const auto& [model, shape] : kSingleRankShapes) {
+      const RunRecord r = Measure(MakeSpec(info.name, model, shape, sizes.at(info.name),
+                                           info.name == "wait" ? std::map<std::string, ParamValue>{
+                                               {"wait_us", 100.0}} : std::map<std::string, ParamValue>{}),
+                                  MPI_COMM_SELF);
+      EXPECT_EQ(r.status, "ok") << info.name << " " << model << " " << shape.threads << ": "
+                                << r.message;
+      EXPECT_EQ(r.repetitions, 2);
+      EXPECT_EQ(r.samples.size(), 2u * (kPhaseCount + 1));
+      for (int rep = 0; rep < r.repetitions; ++rep) EXPECT_GE(r.Sample(rep, 0, 0), 0.0);
+    }
+  }
+}
+
+TEST(Counter, SafeVariantsEndAtZeroUnderEveryModel) {
+  for (const char* variant : {"mutex", "atomic", "critical", "reduction"}) {
+    for (const auto& [model, shape] : kSingleRankShapes) {
+      const RunRecord r = Measure(
+          MakeSpec("counter", model, shape, 30001, {{"variant", std::string(variant)}}), MPI_COMM_SELF);
+      EXPECT_EQ(r.status, "ok") << variant << " " << model << ": " << r.message;
+      EXPECT_EQ(Result(r, "final_value"), 0.0) << variant << " " << model;
+      EXPECT_EQ(Result(r, "updates"), 2 * 30001.0) << variant << " " << model;
+      EXPECT_EQ(Result(r, "lost_updates"), 0.0);
+    }
+  }
+}
+
+TEST(Counter, RacyVariantIsExactWithOneWorkerAndBoundedWithMany) {
+  const RunRecord one = Measure(
+      MakeSpec("counter", "serial", {1, 1}, 100000, {{"variant", std::string("racy")}}), MPI_COMM_SELF);
+  EXPECT_EQ(Result(one, "final_value"), 0.0);
+  const RunRecord two = Measure(
+      MakeSpec("counter", "threads", {1, 2}, 100000, {{"variant", std::string("racy")}}), MPI_COMM_SELF);
+  EXPECT_EQ(two.status, "ok") << two.message;
+  EXPECT_EQ(Result(two, "updates"), 200000.0);
+  EXPECT_LE(std::abs(Result(two, "final_value")), 100000.0);
+  EXPECT_EQ(Result(two, "lost_updates"), std::abs(Result(two, "final_value")));
+}
+
+TEST(MonteCarlo, CountIsIndependentOfHowSamplesAreSplit) {
+  const std::uint64_t whole = CountInside(7, 0, 100000);
+  std::uint64_t pieces = 0;
+  for (std::uint64_t begin = 0; begin < 100000; begin += 9973)
+    pieces += CountInside(7, begin, std::min<std::uint64_t>(100000, begin + 9973));
+  EXPECT_EQ(whole, pieces);
+  EXPECT_NE(CountInside(7, 0, 100000), CountInside(8, 0, 100000));  // the seed matters
+}
+
+TEST(MonteCarlo, SameEstimateForEverySingleRankShape) {
+  const double expected = static_cast<double>(CountInside(42, 0, 1000003));
+  for (const auto& [model, shape] : kSingleRankShapes) {
+    const RunRecord r = Measure(MakeSpec("montecarlo", model, shape, 1000003), MPI_COMM_SELF);
+    EXPECT_EQ(Result(r, "inside"), expected) << model << " " << shape.threads;
+    EXPECT_NEAR(Result(r, "pi_estimate"), 3.14159, 0.01);
+  }
+}
+
+TEST(Dgemm, BlockedMatchesNaiveProductForAwkwardSizes) {
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> dist(-1, 1);
+  for (long long n : {1LL, 5LL, 17LL, 61LL, 300LL}) {
+    for (long long rows : {n, (n + 1) / 2}) {
+      std::vector<double> a(rows * n), b(n * n), c(rows * n, -99.0);
+      for (auto& x : a) x = dist(rng);
+      for (auto& x : b) x = dist(rng);
+      Worker worker(0, 1, nullptr);
+      BlockedDgemm(rows, n, a.data(), b.data(), c.data(), worker);
+      double worst = 0;
+      for (long long i = 0; i < rows; ++i)
+        for (long long j = 0; j < n; ++j) {
+          double expected = 0;
+          for (long long k = 0; k < n; ++k) expected += a[i * n + k] * b[k * n + j];
+          worst = std::max(worst, std::abs(c[i * n + j] - expected));
+        }
+      EXPECT_LT(worst, 1e-12 * n) << "n=" << n << " rows=" << rows;
+    }
+  }
+}
+
+TEST(Dgemm, BothImplementationsVerifyAndCountFlops) {
+  for (const char* impl : {"blocked", "blas"}) {
+    for (const auto& [model, shape] : kSingleRankShapes) {
+      const RunRecord r =
+          Measure(MakeSpec("dgemm", model, shape, 130, {{"impl", std::string(impl)}}), MPI_COMM_SELF);
+      EXPECT_EQ(r.status, "ok") << impl << " " << model << ": " << r.message;
+      EXPECT_DOUBLE_EQ(r.work.amount, 2.0 * 130 * 130 * 130);
+      EXPECT_EQ(r.work.rate_unit, "GFLOP/s");
+    }
+  }
+}
+
+TEST(Triad, CountsBytesTheStreamWay) {
+  const RunRecord r =
+      Measure(MakeSpec("triad", "threads", {1, 2}, 1000, {{"iterations", std::int64_t{4}}}), MPI_COMM_SELF);
+  EXPECT_EQ(r.status, "ok") << r.message;
+  EXPECT_DOUBLE_EQ(r.work.amount, 3.0 * 8 * 1000 * 4);  // read b, read c, write a
+}
+
+TEST(Wait, EveryTaskWaitsAtLeastItsDurationAndTimeIsInTheWaitPhase) {
+  const RunRecord r = Measure(
+      MakeSpec("wait", "threads", {1, 2}, 10, {{"wait_us", 500.0}}), MPI_COMM_SELF);
+  EXPECT_EQ(r.status, "ok") << r.message;
+  EXPECT_EQ(Result(r, "tasks_completed"), 10.0);
+  EXPECT_GE(Result(r, "shortest_wait"), 500e-6);
+  const int wait_column = 1 + static_cast<int>(Phase::kWait);
+  for (int rep = 0; rep < r.repetitions; ++rep) {
+    EXPECT_GT(r.Sample(rep, 0, wait_column), 0.0);
+    EXPECT_LE(r.Sample(rep, 0, wait_column), r.Sample(rep, 0, 0));  // a phase fits in the total
+  }
+}
+
+TEST(Engine, MinTimeGrowsRepetitionsUntilEnoughTimeWasMeasured) {
+  RunSpec spec = MakeSpec("wait", "serial", {1, 1}, 1, {{"wait_us", 1000.0}}, 2);
+  spec.min_time_s = 0.02;  // each repetition takes >= 1 ms, so at least 2 are needed anyway
+  spec.max_repetitions = 500;
+  const RunRecord r = Measure(spec, MPI_COMM_SELF);
+  double total = 0;
+  for (double t : r.cell_times) total += t;
+  EXPECT_GE(total, 0.02);
+  EXPECT_GT(r.repetitions, 2);
+  double without_last = total - r.cell_times.back();
+  EXPECT_LT(without_last, 0.02);  // stopped as soon as the target was reached
+  spec.max_repetitions = 3;
+  EXPECT_EQ(Measure(spec, MPI_COMM_SELF).repetitions, 3);  // never beyond the cap
+}
+
+TEST(Engine, DeriveUsesTheSlowestRankAndTheSerialBaseline) {
+  RunSpec spec = MakeSpec("empty", "processes", {2, 1}, 1);
+  RunRecord r;
+  r.spec = &spec;
+  r.ranks = 2;
+  r.repetitions = 3;
+  r.work = {10, "item", "items/s", 1};
+  // total column per [rep][rank]: rank 1 is slower in reps 0 and 2.
+  const double totals[3][2] = {{1.0, 2.0}, {4.0, 3.0}, {1.0, 1.5}};
+  r.samples.assign(3 * 2 * (kPhaseCount + 1), 0.0);
+  for (int rep = 0; rep < 3; ++rep)
+    for (int rank = 0; rank < 2; ++rank)
+      r.samples[(rep * 2 + rank) * (kPhaseCount + 1)] = totals[rep][rank];
+  Derive(r, 4.0);
+  EXPECT_EQ(r.cell_times, (std::vector<double>{2.0, 4.0, 1.5}));
+  EXPECT_DOUBLE_EQ(r.time.median, 2.0);
+  EXPECT_DOUBLE_EQ(r.rate, 5.0);
+  EXPECT_DOUBLE_EQ(r.speedup, 2.0);
+  EXPECT_DOUBLE_EQ(r.efficiency, 1.0);
+  EXPECT_NEAR(r.karp_flatt, 0.0, 1e-15);
+  Derive(r, std::nan(""));
+  EXPECT_TRUE(std::isnan(r.speedup));
+}
+
+}  // namespace
+}  // namespace parlab
