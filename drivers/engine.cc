@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <set>
@@ -32,8 +33,12 @@ std::string OversubscriptionWarning(MPI_Comm comm, const Shape& shape, int cores
   const int on_node = Size(node.get());
   std::string local;
   if (on_node * shape.threads > cores_online) {
-    local = fmt::format("oversubscribed: {} ranks x {} threads on {} exceed its {} cores",
-                        on_node, shape.threads, Hostname(), cores_online);
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    const bool passive = policy != nullptr && std::string(policy) == "passive";
+    local = fmt::format("oversubscribed: {} ranks x {} threads on {} exceed its {} cores{}",
+                        on_node, shape.threads, Hostname(), cores_online,
+                        passive ? "" : " (and OMP_WAIT_POLICY is not passive: spinning "
+                                       "threads inflate these times)");
   }
   std::set<std::string> cpus;
   int confined_to = 0;
@@ -199,6 +204,7 @@ void Derive(RunRecord& r, double serial_median) {
   }
   r.time = Summarize(r.cell_times);
   r.rate = r.time.median > 0 ? r.work.amount / r.time.median / r.work.rate_scale : nan;
+  if (r.spec->model == "serial" && r.status == "ok") serial_median = r.time.median;
   r.speedup = Speedup(serial_median, r.time.median);
   const int workers = r.spec->shape.workers();
   r.efficiency = Efficiency(r.speedup, workers);

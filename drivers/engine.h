@@ -34,7 +34,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
                      std::vector<double>& local_rows);
 
 // Fills the record's statistics from its samples, with `serial_median` as the baseline
-// (NaN when there is none).
+// (NaN when there is none; a serial run is its own baseline).
 void Derive(RunRecord& record, double serial_median);
 
 }  // namespace parlab

@@ -122,6 +122,7 @@ Environment CollectEnvironment(MPI_Comm world, int granted_thread_level) {
       {"env_OMP_PROC_BIND", EnvOr("OMP_PROC_BIND")},
       {"env_OMP_PLACES", EnvOr("OMP_PLACES")},
       {"env_OMP_NUM_THREADS", EnvOr("OMP_NUM_THREADS")},
+      {"env_OMP_WAIT_POLICY", EnvOr("OMP_WAIT_POLICY")},
       {"omp_thread_limit", std::to_string(omp_get_thread_limit())},
       {"compiler", fmt::format("g++ {}", __VERSION__)},
       {"compiler_flags", PARLAB_CXX_FLAGS},

@@ -63,8 +63,13 @@ class DgemmKernel final : public Kernel {
     b_ = AlignedBuffer<double>(nn * nn);
     c_ = AlignedBuffer<double>(static_cast<std::size_t>(rows_.size()) * nn);
     if (use_blas_) openblas_set_num_threads(1);
+    workspaces_.clear();
+    for (int t = 0; t < ctx.team.size(); ++t) workspaces_.push_back(nullptr);
     ctx.team.Run([&](Worker& worker) {  // first touch in the compute schedule
       const Range mine = Partition(rows_.size(), worker.count(), worker.id());
+      if (!use_blas_) {
+        workspaces_[worker.id()] = std::make_unique<GemmWorkspace>(mine.size(), n_);
+      }
       for (long long i = mine.begin; i < mine.end; ++i)
         for (long long k = 0; k < n_; ++k) {
           a_[i * n_ + k] = EntryA(rows_.begin + i, k);
@@ -83,7 +88,7 @@ class DgemmKernel final : public Kernel {
       const double* a = a_.data() + mine.begin * n_;
       double* c = c_.data() + mine.begin * n_;
       if (!use_blas_) {
-        BlockedDgemm(mine.size(), n_, a, b_.data(), c, worker);
+        BlockedDgemm(mine.size(), n_, a, b_.data(), c, worker, *workspaces_[worker.id()]);
         return;
       }
       // Under a global lock, hand the CPU over between row chunks; otherwise one call.
@@ -137,17 +142,23 @@ class DgemmKernel final : public Kernel {
   std::int64_t samples_ = 0;
   Range rows_{0, 0};
   AlignedBuffer<double> a_, b_, c_;
+  std::vector<std::unique_ptr<GemmWorkspace>> workspaces_;
 };
 
 }  // namespace
 
+GemmWorkspace::GemmWorkspace(long long rows, long long n)
+    : packed_a(static_cast<std::size_t>(std::min(kMc, ((rows + kMr - 1) / kMr) * kMr) * kKc)),
+      packed_b(static_cast<std::size_t>(kKc * std::min(kNc, ((n + kNr - 1) / kNr) * kNr))) {
+  std::fill(packed_a.data(), packed_a.data() + packed_a.size(), 0.0);
+  std::fill(packed_b.data(), packed_b.data() + packed_b.size(), 0.0);
+}
+
 void BlockedDgemm(long long rows, long long n, const double* a, const double* b, double* c,
-                  Worker& worker) {
+                  Worker& worker, GemmWorkspace& workspace) {
   if (rows <= 0) return;
-  const long long mc_max = std::min(kMc, ((rows + kMr - 1) / kMr) * kMr);
-  const long long nc_max = std::min(kNc, ((n + kNr - 1) / kNr) * kNr);
-  AlignedBuffer<double> packed_a(static_cast<std::size_t>(mc_max * kKc));
-  AlignedBuffer<double> packed_b(static_cast<std::size_t>(kKc * nc_max));
+  AlignedBuffer<double>& packed_a = workspace.packed_a;
+  AlignedBuffer<double>& packed_b = workspace.packed_b;
   for (long long jc = 0; jc < n; jc += kNc) {
     const long long nc = std::min(kNc, n - jc);
     for (long long pc = 0; pc < n; pc += kKc) {

@@ -4,15 +4,23 @@
 #pragma once
 #include <cstdint>
 
+#include "aligned_buffer.h"
 #include "kernel.h"
 
 namespace parlab {
 
 KernelInfo DgemmKernelInfo();
 
+// Packing buffers of one worker, allocated and touched before timing starts.
+struct GemmWorkspace {
+  GemmWorkspace(long long rows, long long n);
+  AlignedBuffer<double> packed_a;
+  AlignedBuffer<double> packed_b;
+};
+
 // Our blocked product of the row slice: C[rows x n] = A[rows x n] * B[n x n], row-major,
-// leading dimension n. Calls checkpoint() between cache blocks.
+// leading dimension n. Calls worker.Checkpoint() between cache blocks.
 void BlockedDgemm(long long rows, long long n, const double* a, const double* b, double* c,
-                  Worker& worker);
+                  Worker& worker, GemmWorkspace& workspace);
 
 }  // namespace parlab

@@ -109,7 +109,8 @@ TEST(Dgemm, BlockedMatchesNaiveProductForAwkwardSizes) {
       for (auto& x : a) x = dist(rng);
       for (auto& x : b) x = dist(rng);
       Worker worker(0, 1, nullptr);
-      BlockedDgemm(rows, n, a.data(), b.data(), c.data(), worker);
+      GemmWorkspace workspace(rows, n);
+      BlockedDgemm(rows, n, a.data(), b.data(), c.data(), worker, workspace);
       double worst = 0;
       for (long long i = 0; i < rows; ++i)
         for (long long j = 0; j < n; ++j) {

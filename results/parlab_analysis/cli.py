@@ -1,0 +1,20 @@
+"""Entry point: one subcommand per module."""
+import argparse
+import sys
+
+from . import plot, summary
+from .report import AnalysisError
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="parlab-analyze",
+                                     description="Tables and plots from parlab HDF5 reports.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module in (summary, plot):
+        module.add_parser(subparsers)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except AnalysisError as error:
+        print(f"parlab-analyze: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,70 @@
+"""`summary`: the per-kernel table, recomputed from raw samples."""
+import math
+
+COLUMNS = ["kernel", "model", "ranks x threads", "median (min-max)", "rate", "speedup",
+           "efficiency", "karp-flatt", "verified"]
+
+
+def _seconds(value):
+    if not math.isfinite(value):
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def _number(value, digits=2):
+    return f"{value:.{digits}f}" if math.isfinite(value) else "-"
+
+
+def rows(runs):
+    out = []
+    for run in runs.itertuples():
+        spread = f"{_seconds(run.median_s)} ({_seconds(run.min_s)}-{_seconds(run.max_s)})"
+        rate = f"{run.rate:.4g} {run.rate_unit}" if math.isfinite(run.rate) else "-"
+        out.append([run.label, run.model, f"{run.ranks}x{run.threads}", spread, rate,
+                    _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
+                    "yes" if run.status == "ok" else run.status])
+    return out
+
+
+def render(runs, style="terminal"):
+    table = rows(runs)
+    if style == "csv":
+        import csv
+        import io
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(COLUMNS)
+        writer.writerows(table)
+        return buffer.getvalue()
+    if style == "markdown":
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["| " + " | ".join(row) + " |" for row in table]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(str(r[i])) for r in [COLUMNS] + table) for i in range(len(COLUMNS))]
+    left = {0, 1, 8}
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    text = [line(COLUMNS), "-" * len(line(COLUMNS))]
+    text += [line(row) for row in table]
+    return "\n".join(text) + "\n"
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("summary", help="table per kernel, recomputed from raw samples")
+    parser.add_argument("reports", nargs="+")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--markdown", action="store_const", dest="style", const="markdown")
+    style.add_argument("--csv", action="store_const", dest="style", const="csv")
+    parser.set_defaults(style="terminal", run=run)
+
+
+def run(args):
+    from .report import load_many
+    print(render(load_many(args.reports), args.style), end="")
+    return 0

@@ -1,0 +1,9 @@
+#!/bin/bash
+# mpirun with the flags parlab's single-machine runs need: root allowed (containers,
+# CI), no core binding (threads of one rank must be free to use every core), and
+# oversubscription allowed (tests start more ranks than this machine has cores).
+# OpenMP threads sleep rather than spin when they wait (unless OMP_WAIT_POLICY is set):
+# spinning threads steal the core of the one holding the gil model's lock, and of ranks
+# sharing a node, and turn microsecond runs into scheduler-tick (ms) runs.
+exec mpirun --allow-run-as-root --oversubscribe --bind-to none \
+  -x OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" "$@"

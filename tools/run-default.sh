@@ -1,0 +1,11 @@
+#!/bin/bash
+# The main job: install dependencies, build, run the default experiment on 2 ranks,
+# print its summary, and write the report and its plots.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" >/dev/null
+tools/mpirun.sh -n 2 build/release/drivers/parlab run config/default.toml
+results/parlab-analyze summary results/reports/default.h5
+results/parlab-analyze plot results/reports/default.h5 --out results/plots/default
