@@ -65,7 +65,8 @@ nlohmann::json ToJson(const RunRecord& r) {
           {"work_unit", r.work.unit}, {"rate_unit", r.work.rate_unit},
           {"rate_scale", r.work.rate_scale}, {"results", results},
           {"cpu_sets", r.cpu_sets},   {"places", r.places},
-          {"warnings", r.warnings}};
+          {"warnings", r.warnings},   {"loop_s", r.loop_s},
+          {"elapsed_s", r.elapsed_s}};
 }
 
 void FromJson(const nlohmann::json& j, RunRecord& r) {
@@ -82,6 +83,8 @@ void FromJson(const nlohmann::json& j, RunRecord& r) {
   r.cpu_sets = j.at("cpu_sets").get<std::vector<std::string>>();
   r.places = j.at("places").get<std::vector<int>>();
   r.warnings = j.at("warnings").get<std::vector<std::string>>();
+  r.loop_s = j.at("loop_s");
+  r.elapsed_s = j.at("elapsed_s");
 }
 
 }  // namespace
@@ -92,6 +95,7 @@ double RunRecord::Sample(int rep, int rank, int column) const {
 
 RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
                      std::vector<double>& local_rows) {
+  const double run_start = MPI_Wtime();
   RunRecord record;
   record.spec = &spec;
   record.ranks = Size(comm);
@@ -133,6 +137,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       kernel->Run(timer);
     }
     double measured = 0;
+    const double loop_start = MPI_Wtime();
     for (int rep = 0;; ++rep) {
       timer.Reset();
       team.TakeMeanLockWaitSeconds();
@@ -163,6 +168,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       if (done >= spec.repetitions && measured >= spec.min_time_s) break;
     }
     record.repetitions = static_cast<int>(record.cell_times.size());
+    record.loop_s = MPI_Wtime() - loop_start;
 
     const Verification verification = kernel->Verify();
     record.status = verification.passed ? "ok" : "failed";
@@ -176,6 +182,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
     local_rows.resize(static_cast<std::size_t>(record.repetitions) * kColumns);
   }
 
+  record.elapsed_s = MPI_Wtime() - run_start;
   const std::size_t per_rank = local_rows.size();
   record.samples.assign(per_rank * record.ranks, 0.0);
   std::vector<double> gathered(per_rank * record.ranks);

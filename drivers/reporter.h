@@ -20,6 +20,8 @@ struct RunRecord {
   int ranks = 0;
   std::vector<double> samples;  // [repetition][rank][column], columns = kSampleColumns
   std::vector<double> cell_times;  // per repetition: the slowest rank's total
+  double loop_s = 0;    // wall time of the measured-repetition loop, harness included
+  double elapsed_s = 0;  // wall time of the whole run: setup, warm-ups, loop, verification
   Summary time;
   Work work;
   double rate = 0;          // work per second at the median time, in work.rate_unit

@@ -177,6 +177,8 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
   h5::SetAttribute(group, "work_unit", r.work.unit);
   h5::SetAttribute(group, "rate_unit", r.work.rate_unit);
   h5::SetAttribute(group, "rate_scale", r.work.rate_scale);
+  h5::SetAttribute(group, "loop_s", r.loop_s);
+  h5::SetAttribute(group, "elapsed_s", r.elapsed_s);
   h5::SetAttribute(group, "oversubscribed", r.warnings.empty() ? 0 : 1);
   h5::SetAttribute(group, "warnings", r.warnings);
 

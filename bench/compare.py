@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Prints parlab-vs-reference ratios from the files bench/run-bench.sh wrote."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results"))
+
+import h5py  # noqa: E402
+
+from parlab_analysis.report import load_runs  # noqa: E402
+
+
+def parlab_rate(runs, label_part, threads):
+    match = runs[runs.label.str.contains(label_part, regex=False) & (runs.threads == threads)]
+    return float(match.rate.iloc[0])
+
+
+def main(out):
+    refs = {}
+    with open(os.path.join(out, "references.txt")) as handle:
+        for line in handle:
+            fields = line.split()
+            refs[(fields[0], int(fields[2]))] = (float(fields[3]), fields[5])
+    dgemm = load_runs(os.path.join(out, "dgemm.h5"))
+    free = load_runs(os.path.join(out, "dgemm-free.h5"))
+    triad = load_runs(os.path.join(out, "triad.h5"))
+    rows = []
+    for threads in (1, 2):
+        ref, core = refs[("dgemm_ref", threads)]
+        for name, runs, label, target in (
+                ("dgemm blocked", dgemm, "impl=blocked", 0.5),
+                ("dgemm blas (machine env)", dgemm, "impl=blas", 0.9),
+                ("dgemm blas (OpenBLAS free)", free, "impl=blas", 0.9)):
+            mine = parlab_rate(runs, label, threads)
+            rows.append((name, threads, f"{mine:.1f} GFLOP/s", f"{ref:.1f} GFLOP/s ({core})",
+                         mine / ref, target))
+        ref, _ = refs[("triad_ref", threads)]
+        mine = parlab_rate(triad, "triad", threads)
+        rows.append(("triad", threads, f"{mine:.1f} GB/s", f"{ref:.1f} GB/s", mine / ref, 0.9))
+    print(f"{'benchmark':<28} {'thr':>3} {'parlab (median)':>17} {'reference (median)':>28}"
+          f" {'ratio':>6} {'target':>7}  verdict")
+    for name, threads, mine, ref, ratio, target in rows:
+        verdict = "meets" if ratio >= target else "BELOW"
+        print(f"{name:<28} {threads:>3} {mine:>17} {ref:>28} {ratio:>6.2f} {'>=' + str(target):>7}"
+              f"  {verdict}")
+    overhead = {}
+    for reps in (10, 100000):
+        with h5py.File(os.path.join(out, f"empty-{reps}.h5"), "r") as handle:
+            run = handle["runs/run-0001"]
+            overhead[reps] = (float(run.attrs["loop_s"]), float(run["summary"][()]["median_s"]))
+    per_rep = (overhead[100000][0] - overhead[10][0]) / (100000 - 10)
+    print(f"\nharness overhead (empty kernel, 1 rank): {per_rep * 1e6:.2f} us per repetition "
+          f"(whole loop: barrier, timers, reduction); {overhead[100000][1] * 1e6:.3f} us inside "
+          f"the timed region (median); target < 20 us: "
+          f"{'meets' if per_rep < 20e-6 else 'ABOVE'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
