@@ -290,13 +290,18 @@ int MaxThreadsPerRank() { return std::min(kThreadCap, omp_get_thread_limit()); }
 std::string RunSpec::Label() const {
   std::string label = kernel;
   std::string params_text;
-  for (const auto& [name, value] : params.values())
+  const KernelInfo* info = FindKernel(kernel);
+  for (const auto& [name, value] : params.values()) {
+    const bool is_default = info != nullptr && std::any_of(
+        info->params.begin(), info->params.end(),
+        [&](const ParamSpec& p) { return p.name == name && p.default_value == value; });
+    if (is_default) continue;  // labels name only what was chosen
     params_text += (params_text.empty() ? "" : ",") + name + "=" + FormatParamValue(value);
+  }
   if (!params_text.empty()) label += "[" + params_text + "]";
   return label + " size=" + std::to_string(params.size());
 }
 
-std::string RunSpec::GroupKey() const { return Label(); }
 
 int Experiment::ranks_needed() const {
   int needed = 1;

@@ -30,8 +30,9 @@ struct RunSpec {
   double min_time_s = 0;  // grow repetitions until the measured time reaches this
   int max_repetitions = 1000;
   ModelOptions options;
-  std::string Label() const;       // "dgemm[impl=blocked] n=512"
-  std::string GroupKey() const;    // same kernel, params and size: runs compared with serial
+  // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
+  // with the same label are compared with each other (the serial one is the baseline).
+  std::string Label() const;
 };
 
 struct Experiment {

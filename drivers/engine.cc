@@ -241,10 +241,10 @@ int Engine::Run() {
         BroadcastString(world_, world_rank == 0 ? ToJson(record).dump() : std::string());
     FromJson(nlohmann::json::parse(payload), record);
     record.spec = &spec;
-    auto serial = serial_medians.find(spec.GroupKey());
+    auto serial = serial_medians.find(spec.Label());
     Derive(record, serial == serial_medians.end() ? std::nan("") : serial->second);
     if (spec.model == "serial" && record.status == "ok")
-      serial_medians[spec.GroupKey()] = record.time.median;
+      serial_medians[spec.Label()] = record.time.median;
     if (record.status != "ok") ++not_ok;
     for (Reporter* reporter : reporters_) reporter->RunFinished(record, local_rows);
   }

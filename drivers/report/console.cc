@@ -86,15 +86,12 @@ std::string SummaryTable::Format(const std::vector<Row>& rows) {
   std::string out;
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Row& row = all[i];
-    out += fmt::format("{:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}\n",
-                       row.kernel, width[0], row.model, width[1], row.shape, width[2], row.median,
-                       width[3], row.rate, width[4], row.speedup, width[5], row.efficiency,
-                       width[6], row.verified, width[7]);
-    if (i == 0) {
-      std::size_t total = 2 * 7;
-      for (std::size_t w : width) total += w;
-      out += std::string(total, '-') + "\n";
-    }
+    std::string line = fmt::format(
+        "{:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}", row.kernel, width[0],
+        row.model, width[1], row.shape, width[2], row.median, width[3], row.rate, width[4],
+        row.speedup, width[5], row.efficiency, width[6], row.verified, width[7]);
+    out += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
+    if (i == 0) out += std::string(line.size(), '-') + "\n";
   }
   return out;
 }
