@@ -131,14 +131,15 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
     }
     AgreeOrThrow(comm, error);
 
+    // Warm-ups and measured repetitions share one loop, so a failure in either reaches
+    // every rank through the same reduction.
     PhaseTimer timer;
-    for (int w = 0; w < spec.warmups; ++w) {
-      MPI_Barrier(comm);
-      kernel->Run(timer);
-    }
     double measured = 0;
-    const double loop_start = MPI_Wtime();
-    for (int rep = 0;; ++rep) {
+    double loop_start = MPI_Wtime();
+    for (int iteration = 0;; ++iteration) {
+      const bool warmup = iteration < spec.warmups;
+      const int rep = iteration - spec.warmups;
+      if (rep == 0) loop_start = MPI_Wtime();
       timer.Reset();
       team.TakeMeanLockWaitSeconds();
       std::string run_error;
@@ -147,20 +148,22 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       try {
         kernel->Run(timer);
       } catch (const std::exception& e) {
-        run_error = fmt::format("repetition {} failed: {}", rep + 1, e.what());
+        run_error = warmup ? fmt::format("warm-up {} failed: {}", iteration + 1, e.what())
+                           : fmt::format("repetition {} failed: {}", rep + 1, e.what());
       }
       const double total = MPI_Wtime() - start;
+      // One reduction both finds the slowest rank and tells every rank about failures.
+      double mine[2] = {total, run_error.empty() ? 0.0 : 1.0};
+      double worst[2] = {0, 0};
+      MPI_Allreduce(mine, worst, 2, MPI_DOUBLE, MPI_MAX, comm);
+      if (worst[1] > 0) AgreeOrThrow(comm, run_error);
+      if (warmup) continue;
       local_rows.push_back(total);
       for (int p = 0; p < kPhaseCount; ++p) {
         const auto phase = static_cast<Phase>(p);
         local_rows.push_back(phase == Phase::kLockWait ? team.TakeMeanLockWaitSeconds()
                                                        : timer.Get(phase));
       }
-      // One reduction both finds the slowest rank and tells every rank about failures.
-      double mine[2] = {total, run_error.empty() ? 0.0 : 1.0};
-      double worst[2] = {0, 0};
-      MPI_Allreduce(mine, worst, 2, MPI_DOUBLE, MPI_MAX, comm);
-      if (worst[1] > 0) AgreeOrThrow(comm, run_error.empty() ? "" : run_error);
       measured += worst[0];
       record.cell_times.push_back(worst[0]);
       const int done = rep + 1;

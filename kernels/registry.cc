@@ -4,6 +4,7 @@
 #include "counter.h"
 #include "dgemm.h"
 #include "empty.h"
+#include "fault.h"
 #include "kernel.h"
 #include "montecarlo.h"
 #include "triad.h"
@@ -15,6 +16,7 @@ const std::vector<KernelInfo>& KernelTable() {
   static const std::vector<KernelInfo> table = {
       DgemmKernelInfo(),   MonteCarloKernelInfo(), TriadKernelInfo(),
       CounterKernelInfo(), WaitKernelInfo(),       EmptyKernelInfo(),
+      FaultKernelInfo(),
   };
   return table;
 }

@@ -92,6 +92,28 @@ TEST(MpiEngine, SamplesHoldEveryRankAndRepetition) {
     }
 }
 
+TEST(MpiEngine, FailuresOnOneRankReachEveryRankAndMarkTheRun) {
+  const int p = WorldSize();
+  const Shape shape{p, 1};
+  const std::string model = p == 1 ? "serial" : "processes";
+  const RunRecord wrong = Measure(MakeSpec("fault", model, shape, 1, {{"mode", std::string("wrong")}}),
+                                  MPI_COMM_WORLD);
+  EXPECT_EQ(wrong.status, "failed");
+  EXPECT_EQ(wrong.message, "injected wrong result");
+  EXPECT_EQ(wrong.repetitions, 2);  // measured, then failed verification
+  const RunRecord setup = Measure(
+      MakeSpec("fault", model, shape, 1, {{"mode", std::string("throw_setup")}}), MPI_COMM_WORLD);
+  EXPECT_EQ(setup.status, "error");  // on every rank, not only the one that threw
+  EXPECT_NE(setup.message.find("injected setup fault"), std::string::npos) << setup.message;
+  EXPECT_EQ(setup.repetitions, 0);
+  const RunRecord run = Measure(
+      MakeSpec("fault", model, shape, 1, {{"mode", std::string("throw_run")}}), MPI_COMM_WORLD);
+  EXPECT_EQ(run.status, "error");
+  EXPECT_NE(run.message.find("repetition 1 failed: injected run fault"), std::string::npos)
+      << run.message;
+  if (Root()) EXPECT_TRUE(run.samples.empty());
+}
+
 TEST(MpiUtil, AgreeOrThrowGivesEveryRankTheFirstFailingRanksMessage) {
   const int rank = Rank(MPI_COMM_WORLD);
   const int failing = WorldSize() - 1;

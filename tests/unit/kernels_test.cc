@@ -41,7 +41,7 @@ TEST(Partition, CoversRangeWithoutGaps) {
 TEST(Kernels, EveryKernelVerifiesUnderEverySingleRankModel) {
   const std::map<std::string, std::int64_t> sizes = {
       {"dgemm", 67}, {"montecarlo", 100000}, {"triad", 10007},
-      {"counter", 5000}, {"wait", 6}, {"empty", 1}};
+      {"counter", 5000}, {"wait", 6}, {"empty", 1}, {"fault", 1}};
   for (const KernelInfo& info : KernelTable()) {
     for (const auto& [model, shape] : kSingleRankShapes) {
       const RunRecord r = Measure(MakeSpec(info.name, model, shape, sizes.at(info.name),
