@@ -128,6 +128,25 @@ void WriteFrom(bool writer, hid_t dataset, hid_t memory_type, const void* data) 
         "write a dataset", 0);
 }
 
+void WriteBlock(bool mine, hid_t dataset, hid_t memory_type, const std::vector<hsize_t>& start,
+                const std::vector<hsize_t>& count, const void* data) {
+  Handle file_space(Check(H5Dget_space(dataset), "get a dataset's dataspace"), H5Sclose);
+  Handle memory_space = DataspaceFor(count);
+  if (mine) {
+    Check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                              nullptr),
+          "select a block", 0);
+  } else {
+    Check(H5Sselect_none(file_space), "select nothing", 0);
+    Check(H5Sselect_none(memory_space), "select nothing", 0);
+  }
+  Handle transfer(Check(H5Pcreate(H5P_DATASET_XFER), "create a transfer property list"),
+                  H5Pclose);
+  Check(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), "request collective I/O", 0);
+  Check(H5Dwrite(dataset, memory_type, memory_space, file_space, transfer, data),
+        "write a dataset block", 0);
+}
+
 Handle StringType(const std::vector<std::string>& values) {
   std::size_t width = 1;
   for (const auto& v : values) width = std::max(width, v.size() + 1);

@@ -67,6 +67,11 @@ Handle CreateDataset(hid_t parent, const std::string& name, hid_t type,
 // Collective write in which only `writer` supplies data; other ranks select nothing.
 void WriteFrom(bool writer, hid_t dataset, hid_t memory_type, const void* data);
 
+// Collective write of one block [start, start + count) of a dataset; ranks with
+// `mine == false` take part with an empty selection.
+void WriteBlock(bool mine, hid_t dataset, hid_t memory_type, const std::vector<hsize_t>& start,
+                const std::vector<hsize_t>& count, const void* data);
+
 // A fixed-length string type wide enough for every value.
 Handle StringType(const std::vector<std::string>& values);
 std::vector<char> PackStrings(const std::vector<std::string>& values, std::size_t width);

@@ -133,19 +133,8 @@ void Hdf5Report::WriteEnvironment(const Environment& env) {
     h5::Handle type = h5::StringType(*values);
     h5::Handle dataset = h5::CreateDataset(group, name, type, {static_cast<hsize_t>(world_size)},
                                            "1", description);
-    h5::Handle file_space(h5::Check(H5Dget_space(dataset), "get a dataspace"), H5Sclose);
-    const hsize_t start[1] = {static_cast<hsize_t>(rank)};
-    const hsize_t count[1] = {1};
-    h5::Check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, count, nullptr),
-              "select a rank's element", 0);
-    h5::Handle memory_space(h5::Check(H5Screate_simple(1, count, nullptr), "create a dataspace"),
-                            H5Sclose);
-    h5::Handle transfer(h5::Check(H5Pcreate(H5P_DATASET_XFER), "create transfer properties"),
-                        H5Pclose);
-    h5::Check(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), "request collective I/O", 0);
     const std::vector<char> mine = h5::PackStrings({(*values)[rank]}, H5Tget_size(type));
-    h5::Check(H5Dwrite(dataset, type, memory_space, file_space, transfer, mine.data()),
-              std::string("write ") + name, 0);
+    h5::WriteBlock(true, dataset, type, {static_cast<hsize_t>(rank)}, {1}, mine.data());
   }
 }
 
@@ -196,24 +185,8 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
       // Each rank of the run writes its own [*, rank, *] slab; the others select nothing.
       const int rank = Rank(world_);
       const bool mine = rank < r.ranks && local_rows.size() == reps * kColumns;
-      h5::Handle file_space(h5::Check(H5Dget_space(samples), "get a dataspace"), H5Sclose);
-      const hsize_t count[3] = {reps, 1, kColumns};
-      const hsize_t start[3] = {0, static_cast<hsize_t>(mine ? rank : 0), 0};
-      h5::Handle memory_space(h5::Check(H5Screate_simple(3, count, nullptr), "create a dataspace"),
-                              H5Sclose);
-      if (mine) {
-        h5::Check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, count, nullptr),
-                  "select a rank's samples", 0);
-      } else {
-        h5::Check(H5Sselect_none(file_space), "select nothing", 0);
-        h5::Check(H5Sselect_none(memory_space), "select nothing", 0);
-      }
-      h5::Handle transfer(h5::Check(H5Pcreate(H5P_DATASET_XFER), "create transfer properties"),
-                          H5Pclose);
-      h5::Check(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), "request collective I/O", 0);
-      h5::Check(H5Dwrite(samples, H5T_NATIVE_DOUBLE, memory_space, file_space, transfer,
-                         mine ? local_rows.data() : nullptr),
-                "write samples of " + spec.id, 0);
+      h5::WriteBlock(mine, samples, H5T_NATIVE_DOUBLE, {0, static_cast<hsize_t>(mine ? rank : 0), 0},
+                     {reps, 1, kColumns}, mine ? local_rows.data() : nullptr);
     }
   }
   {
