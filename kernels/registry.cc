@@ -7,6 +7,7 @@
 #include "fault.h"
 #include "kernel.h"
 #include "montecarlo.h"
+#include "stencil.h"
 #include "triad.h"
 #include "wait.h"
 
@@ -16,7 +17,7 @@ const std::vector<KernelInfo>& KernelTable() {
   static const std::vector<KernelInfo> table = {
       DgemmKernelInfo(),   MonteCarloKernelInfo(), TriadKernelInfo(),
       CounterKernelInfo(), WaitKernelInfo(),       EmptyKernelInfo(),
-      FaultKernelInfo(),
+      StencilKernelInfo(), FaultKernelInfo(),
   };
   return table;
 }

@@ -77,6 +77,36 @@ TEST(MpiKernels, AllVerifyWithSizesNotDivisibleByTheRankCount) {
   }
 }
 
+TEST(MpiStencil, DistributedResultEqualsSerialForEveryDecompositionAndExchange) {
+  // Sizes not divisible by 2, 3 or 4 ranks, square and not.
+  for (const auto& [model, shape] : WorldShapes()) {
+    for (const char* decomposition : {"rows", "blocks"}) {
+      for (const char* exchange : {"blocking", "nonblocking"}) {
+        for (const auto& [rows, cols] : std::vector<std::pair<int, int>>{{37, 23}, {8, 41}}) {
+          const RunRecord r = Measure(
+              MakeSpec("stencil", model, shape, rows,
+                       {{"cols", std::int64_t{cols}}, {"iterations", std::int64_t{7}},
+                        {"decomposition", std::string(decomposition)},
+                        {"exchange", std::string(exchange)}}),
+              MPI_COMM_WORLD);
+          if (!Root()) continue;
+          EXPECT_EQ(r.status, "ok") << model << " " << decomposition << " " << exchange << " "
+                                    << rows << "x" << cols << ": " << r.message;
+          EXPECT_EQ(Result(r, "mismatches"), 0.0);
+          EXPECT_EQ(Result(r, "process_rows") * Result(r, "process_cols"), WorldSize());
+        }
+      }
+    }
+  }
+}
+
+TEST(MpiStencil, TooSmallAGridForTheProcessGridIsAClearError) {
+  if (WorldSize() < 3) GTEST_SKIP() << "needs 3+ ranks";
+  const RunRecord r = Measure(MakeSpec("stencil", "processes", {WorldSize(), 1}, 2), MPI_COMM_WORLD);
+  EXPECT_EQ(r.status, "error");
+  EXPECT_NE(r.message.find("fewer rows or columns than the"), std::string::npos) << r.message;
+}
+
 TEST(MpiEngine, SamplesHoldEveryRankAndRepetition) {
   const int p = WorldSize();
   const RunRecord r = Measure(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 5000, {}, 4),

@@ -6,6 +6,7 @@
 
 #include "dgemm.h"
 #include "montecarlo.h"
+#include "stencil.h"
 #include "test_util.h"
 
 namespace parlab {
@@ -41,7 +42,7 @@ TEST(Partition, CoversRangeWithoutGaps) {
 TEST(Kernels, EveryKernelVerifiesUnderEverySingleRankModel) {
   const std::map<std::string, std::int64_t> sizes = {
       {"dgemm", 67}, {"montecarlo", 100000}, {"triad", 10007},
-      {"counter", 5000}, {"wait", 6}, {"empty", 1}, {"fault", 1}};
+      {"counter", 5000}, {"wait", 6}, {"empty", 1}, {"fault", 1}, {"stencil", 45}};
   for (const KernelInfo& info : KernelTable()) {
     for (const auto& [model, shape] : kSingleRankShapes) {
       const RunRecord r = Measure(MakeSpec(info.name, model, shape, sizes.at(info.name),
@@ -133,6 +134,18 @@ TEST(Dgemm, BothImplementationsVerifyAndCountFlops) {
       EXPECT_EQ(r.work.rate_unit, "GFLOP/s");
     }
   }
+}
+
+TEST(Stencil, ReferenceOnTheDependencyConeEqualsTheWholeGrid) {
+  // The reference for a block, computed on the block grown by `iterations`, must equal
+  // the same block cut out of a whole-grid computation.
+  const std::vector<double> whole = StencilReference(30, 20, 0, 30, 0, 20, 6);
+  const std::vector<double> block = StencilReference(30, 20, 10, 17, 5, 9, 6);
+  for (long long i = 10; i < 17; ++i)
+    for (long long j = 5; j < 9; ++j)
+      EXPECT_EQ(block[(i - 10) * 4 + (j - 5)], whole[i * 20 + j]) << i << "," << j;
+  // Zero iterations: the initial state.
+  EXPECT_EQ(StencilReference(5, 5, 2, 3, 2, 3, 0)[0], StencilInitial(2, 2));
 }
 
 TEST(Triad, CountsBytesTheStreamWay) {
