@@ -9,7 +9,9 @@
 #include <map>
 #include <set>
 
+#include "io_probe.h"
 #include "models/model.h"
+#include "overlap.h"
 #include "mpi_util.h"
 
 namespace parlab {
@@ -65,7 +67,7 @@ nlohmann::json ToJson(const RunRecord& r) {
           {"work_unit", r.work.unit}, {"rate_unit", r.work.rate_unit},
           {"rate_scale", r.work.rate_scale}, {"results", results},
           {"cpu_sets", r.cpu_sets},   {"places", r.places},
-          {"warnings", r.warnings},   {"loop_s", r.loop_s},
+          {"warnings", r.warnings},   {"loop_s", r.loop_s},         {"notes", r.notes},
           {"elapsed_s", r.elapsed_s}};
 }
 
@@ -84,6 +86,7 @@ void FromJson(const nlohmann::json& j, RunRecord& r) {
   r.places = j.at("places").get<std::vector<int>>();
   r.warnings = j.at("warnings").get<std::vector<std::string>>();
   r.loop_s = j.at("loop_s");
+  r.notes = j.at("notes").get<std::map<std::string, std::string>>();
   r.elapsed_s = j.at("elapsed_s");
 }
 
@@ -178,6 +181,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
     record.message = verification.message;
     record.work = kernel->work();
     record.results = kernel->Results();
+    record.notes = kernel->Notes();
   } catch (const std::exception& e) {
     record.status = "error";
     record.message = e.what();
@@ -206,6 +210,14 @@ void Derive(RunRecord& r, double serial_median) {
   for (int rep = 0; rep < r.repetitions; ++rep)
     for (int rank = 0; rank < r.ranks; ++rank)
       r.cell_times[rep] = std::max(r.cell_times[rep], r.Sample(rep, rank, 0));
+  r.phase_medians.assign(kColumns, nan);
+  for (int c = 0; c < kColumns && r.repetitions > 0; ++c) {
+    std::vector<double> slowest(r.repetitions, 0.0);
+    for (int rep = 0; rep < r.repetitions; ++rep)
+      for (int rank = 0; rank < r.ranks; ++rank)
+        slowest[rep] = std::max(slowest[rep], r.Sample(rep, rank, c));
+    r.phase_medians[c] = Summarize(slowest).median;
+  }
   if (r.repetitions == 0) {
     r.time = Summary{};
     r.time.min = r.time.median = r.time.max = r.time.mean = nan;
@@ -223,9 +235,18 @@ void Derive(RunRecord& r, double serial_median) {
 
 int Engine::Run() {
   const int world_rank = Rank(world_);
-  for (Reporter* reporter : reporters_) reporter->Begin(experiment_, env_);
+  Environment env = env_;
+  // Experiments with I/O runs first probe what this MPI library's nonblocking I/O can do.
+  for (const RunSpec& spec : experiment_.runs) {
+    if (spec.kernel != "io") continue;
+    for (auto& fact : ProbeNonblockingIo(world_, spec.params.String("dir")))
+      env.fields.push_back(std::move(fact));
+    break;
+  }
+  for (Reporter* reporter : reporters_) reporter->Begin(experiment_, env);
   std::map<std::string, double> serial_medians;
   std::map<int, CommHandle> comms;  // one communicator per rank count, reused
+  OverlapTracker overlaps;
   int not_ok = 0;
   for (const RunSpec& spec : experiment_.runs) {
     for (Reporter* reporter : reporters_) reporter->RunStarted(spec);
@@ -237,7 +258,7 @@ int Engine::Run() {
     }
     RunRecord record;
     std::vector<double> local_rows;
-    if (world_rank < ranks) record = MeasureRun(spec, comms.at(ranks).get(), env_, local_rows);
+    if (world_rank < ranks) record = MeasureRun(spec, comms.at(ranks).get(), env, local_rows);
     IdleBarrier(world_);
 
     const std::string payload =
@@ -248,6 +269,7 @@ int Engine::Run() {
     Derive(record, serial == serial_medians.end() ? std::nan("") : serial->second);
     if (spec.model == "serial" && record.status == "ok")
       serial_medians[spec.Label()] = record.time.median;
+    overlaps.Observe(record);
     if (record.status != "ok") ++not_ok;
     for (Reporter* reporter : reporters_) reporter->RunFinished(record, local_rows);
   }

@@ -18,31 +18,6 @@ int Size(MPI_Comm comm) {
   return size;
 }
 
-std::string BroadcastString(MPI_Comm comm, std::string text, int root) {
-  long long length = static_cast<long long>(text.size());
-  MPI_Bcast(&length, 1, MPI_LONG_LONG, root, comm);
-  text.resize(static_cast<std::size_t>(length));
-  // Chunked, so strings beyond INT_MAX bytes would still work.
-  for (long long offset = 0; offset < length; offset += INT_MAX) {
-    const int count = static_cast<int>(std::min<long long>(INT_MAX, length - offset));
-    MPI_Bcast(text.data() + offset, count, MPI_CHAR, root, comm);
-  }
-  return text;
-}
-
-std::string FirstMessage(MPI_Comm comm, const std::string& local) {
-  const int mine = local.empty() ? INT_MAX : Rank(comm);
-  int first = INT_MAX;
-  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-  if (first == INT_MAX) return "";
-  return BroadcastString(comm, local, first);
-}
-
-void AgreeOrThrow(MPI_Comm comm, const std::string& local_error) {
-  const std::string message = FirstMessage(comm, local_error);
-  if (!message.empty()) throw CollectiveError(message);
-}
-
 std::vector<std::string> AllGatherStrings(MPI_Comm comm, const std::string& mine) {
   const int size = Size(comm);
   int length = static_cast<int>(mine.size());

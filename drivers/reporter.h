@@ -2,6 +2,7 @@
 // lines, the summary table. The engine calls every reporter the same way.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ struct RunRecord {
   Work work;
   double rate = 0;          // work per second at the median time, in work.rate_unit
   double speedup = 0, efficiency = 0, karp_flatt = 0;  // NaN without a serial baseline
-  std::vector<KernelResult> results;
+  std::vector<KernelResult> results;   // the kernel's, then derived ones (e.g. overlap)
+  std::map<std::string, std::string> notes;
+  std::vector<double> phase_medians;  // per column: median over repetitions of the slowest rank
   std::vector<std::string> cpu_sets;  // [rank * threads + thread]
   std::vector<int> places;            // [rank * threads + thread]
   std::vector<std::string> warnings;

@@ -98,6 +98,8 @@ class Kernel {
   virtual Verification Verify() = 0;
   virtual Work work() const = 0;
   virtual std::vector<KernelResult> Results() const { return {}; }
+  // Text facts about the run (hints in effect, progress mode used, ...), same on all ranks.
+  virtual std::map<std::string, std::string> Notes() const { return {}; }
 };
 
 struct KernelInfo {

@@ -7,13 +7,17 @@
 
 namespace parlab {
 
-enum class Phase { kCompute = 0, kComm, kIo, kWait, kLockWait, kCount };
+// compute: work; comm: sending/receiving (or posting); io: blocking file I/O; wait:
+// waiting for a request or a timed wait; lock_wait: waiting for the gil model's lock;
+// post: starting nonblocking I/O (incl. its buffer copy); test: inside MPI_Test progress
+// calls; idle: waiting for other ranks after this rank's own part was done.
+enum class Phase { kCompute = 0, kComm, kIo, kWait, kLockWait, kPost, kTest, kIdle, kCount };
 
 inline constexpr int kPhaseCount = static_cast<int>(Phase::kCount);
 
 // Names as they appear in reports; "total" (the rank's wall time) comes first.
 inline constexpr std::array<std::string_view, kPhaseCount + 1> kSampleColumns = {
-    "total", "compute", "comm", "io", "wait", "lock_wait"};
+    "total", "compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle"};
 
 inline double NowSeconds() {
   using Clock = std::chrono::steady_clock;

@@ -5,6 +5,7 @@
 #include "dgemm.h"
 #include "empty.h"
 #include "fault.h"
+#include "io.h"
 #include "kernel.h"
 #include "montecarlo.h"
 #include "stencil.h"
@@ -17,7 +18,7 @@ const std::vector<KernelInfo>& KernelTable() {
   static const std::vector<KernelInfo> table = {
       DgemmKernelInfo(),   MonteCarloKernelInfo(), TriadKernelInfo(),
       CounterKernelInfo(), WaitKernelInfo(),       EmptyKernelInfo(),
-      StencilKernelInfo(), FaultKernelInfo(),
+      StencilKernelInfo(), IoKernelInfo(),         FaultKernelInfo(),
   };
   return table;
 }

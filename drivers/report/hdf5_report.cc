@@ -166,6 +166,7 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
   h5::SetAttribute(group, "work_unit", r.work.unit);
   h5::SetAttribute(group, "rate_unit", r.work.rate_unit);
   h5::SetAttribute(group, "rate_scale", r.work.rate_scale);
+  for (const auto& [name, text] : r.notes) h5::SetAttribute(group, "note_" + name, text);
   h5::SetAttribute(group, "loop_s", r.loop_s);
   h5::SetAttribute(group, "elapsed_s", r.elapsed_s);
   h5::SetAttribute(group, "oversubscribed", r.warnings.empty() ? 0 : 1);
@@ -194,6 +195,15 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
         group, "cell_time", H5T_NATIVE_DOUBLE, {reps}, "s",
         "per repetition, the slowest rank's total: max over ranks of samples[rep][rank][0]");
     if (reps > 0) h5::WriteFrom(root, cell, H5T_NATIVE_DOUBLE, r.cell_times.data());
+  }
+  {
+    h5::Handle phases = h5::CreateDataset(
+        group, "phase_time", H5T_NATIVE_DOUBLE, {kColumns}, "s",
+        "per column of samples (attribute 'columns'): median over repetitions of the slowest "
+        "rank's time");
+    h5::SetAttribute(phases, "columns", std::vector<std::string>(kSampleColumns.begin(),
+                                                                 kSampleColumns.end()));
+    h5::WriteFrom(root, phases, H5T_NATIVE_DOUBLE, r.phase_medians.data());
   }
   {
     h5::Handle type = SummaryType();

@@ -103,9 +103,10 @@ def test_a_summary_that_disagrees_with_the_samples_is_an_error(tmp_path):
                                threads=1, size=1, status="ok", rate_unit="reps/s",
                                work_amount=1.0, rate_scale=1.0).items():
             run.attrs[key] = value
-        samples = run.create_dataset("samples", data=np.array([[[1.0, 0, 0, 0, 0, 0]],
-                                                                [[3.0, 0, 0, 0, 0, 0]]]))
-        samples.attrs["columns"] = ["total", "compute", "comm", "io", "wait", "lock_wait"]
+        samples = run.create_dataset("samples", data=np.array([[[1.0] + [0] * 8],
+                                                                [[3.0] + [0] * 8]]))
+        samples.attrs["columns"] = ["total", "compute", "comm", "io", "wait", "lock_wait",
+                                    "post", "test", "idle"]
         summary = np.zeros((), dtype=[("median_s", "f8")])
         summary["median_s"] = 2.5  # the samples say 2.0
         run.create_dataset("summary", data=summary)
