@@ -1,6 +1,7 @@
 #include "checkpoint.h"
 
 #include <hdf5.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -77,6 +78,12 @@ std::string MpiErrorText(int code) {
   int length = 0;
   MPI_Error_string(code, text, &length);
   return std::string(text, static_cast<std::size_t>(length));
+}
+
+std::uint64_t FreeBytes(const std::string& dir) {
+  struct statvfs fs {};
+  if (statvfs(dir.c_str(), &fs) != 0) return UINT64_MAX;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
 }
 
 bool RomioSelected() {
@@ -195,6 +202,7 @@ void CheckpointFile::Write(const void* data) {
   std::string error;
   const auto* bytes = static_cast<const char*>(data);
   if (options_.mode == "hdf5") {
+    CheckSpace("H5Dwrite", "a file HDF5 cannot flush crashes MPI_Finalize");
     const hid_t file_space = H5Dget_space(h5_dataset_);
     const hsize_t start[1] = {offset_}, count[1] = {local_bytes_};
     H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, count, nullptr);
@@ -221,15 +229,53 @@ void CheckpointFile::Write(const void* data) {
     const int code = options_.mode == "blocking"
                          ? MPI_File_write_at_all(file_, at, bytes + begin, count, MPI_BYTE, &status)
                          : MPI_File_write_at(file_, at, bytes + begin, count, MPI_BYTE, &status);
-    if (code != MPI_SUCCESS && error.empty())
-      error = ErrorText(options_.mode == "blocking" ? "MPI_File_write_at_all on" : "MPI_File_write_at on",
-                        path_, code);
+    const char* call = options_.mode == "blocking" ? "MPI_File_write_at_all on" : "MPI_File_write_at on";
+    int written = 0;
+    if (code == MPI_SUCCESS) MPI_Get_count(&status, MPI_BYTE, &written);
+    if (code != MPI_SUCCESS && error.empty()) {
+      error = ErrorText(call, path_, code);
+    } else if (written != count && error.empty()) {
+      // Seen with OMPIO on a full file system: success returned, fewer bytes written.
+      error = ErrorText(call, path_);
+      error += ": wrote " + std::to_string(written) + " of " + std::to_string(count) +
+               " bytes though MPI reported success (" + std::to_string(FreeBytes(options_.dir)) +
+               " bytes free: file system full?)";
+    }
+  }
+  Agree(error);
+}
+
+void CheckpointFile::CheckSpace(const char* call, const char* why) {
+  // Space the write still needs beyond what the file already holds (rewrites need none),
+  // plus room for HDF5's metadata.
+  std::uint64_t total = local_bytes_;
+  if (file_comm_ != MPI_COMM_SELF)
+    MPI_Allreduce(&local_bytes_, &total, 1, MPI_UINT64_T, MPI_SUM, comm_);
+  std::uint64_t size = 0;
+  if (file_ != MPI_FILE_NULL) {
+    MPI_Offset bytes = 0;
+    MPI_File_get_size(file_, &bytes);
+    size = static_cast<std::uint64_t>(bytes);
+  } else if (FILE* f = std::fopen(path_.c_str(), "rb")) {
+    std::fseek(f, 0, SEEK_END);
+    size = static_cast<std::uint64_t>(std::ftell(f));
+    std::fclose(f);
+  }
+  const std::uint64_t headroom = options_.mode == "hdf5" ? (1 << 20) : 0;
+  const std::uint64_t needed = total + headroom > size ? total + headroom - size : 0;
+  const std::uint64_t free_bytes = FreeBytes(options_.dir);
+  std::string error;
+  if (needed > free_bytes) {
+    error = ErrorText(std::string(call) + " not attempted on", path_);
+    error += ": " + std::to_string(needed) + " more bytes needed, " +
+             std::to_string(free_bytes) + " free (" + why + " in this Open MPI / HDF5)";
   }
   Agree(error);
 }
 
 void CheckpointFile::Post(const void* data) {
   Agree(local_bytes_ > kMaxPiece ? "nonblocking mode writes at most 1 GiB per rank" : "");
+  CheckSpace("MPI_File_iwrite_at_all", "a failing nonblocking write crashes MPI_Wait");
   const int code = MPI_File_iwrite_at_all(file_, static_cast<MPI_Offset>(offset_), data,
                                           static_cast<int>(local_bytes_), MPI_BYTE, &request_);
   Agree(code == MPI_SUCCESS ? "" : ErrorText("MPI_File_iwrite_at_all on", path_, code));

@@ -36,6 +36,11 @@ std::string MpiErrorText(int code);
 // avoid those calls.
 bool RomioSelected();
 
+// Bytes available to unprivileged writers on the file system holding `dir` (statvfs);
+// UINT64_MAX when it cannot be told. A nonblocking write that fails (e.g. ENOSPC) crashes
+// MPI_Wait in Open MPI 4.1, so nonblocking writes are checked against this first.
+std::uint64_t FreeBytes(const std::string& dir);
+
 class CheckpointFile {
  public:
   // Collective over comm: creates (truncates) the file(s) under a unique scratch name.
@@ -62,6 +67,8 @@ class CheckpointFile {
  private:
   void Check(int code, const char* call) const;
   void Agree(const std::string& error);
+  // Collective: refuses, with a clear error, a write the file system has no room for.
+  void CheckSpace(const char* call, const char* why);
   void OpenMpi();
   void OpenHdf5();
   void Close() noexcept;

@@ -107,6 +107,56 @@ TEST(MpiStencil, TooSmallAGridForTheProcessGridIsAClearError) {
   EXPECT_NE(r.message.find("fewer rows or columns than the"), std::string::npos) << r.message;
 }
 
+TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
+  const int p = WorldSize();
+  const std::string dir = BroadcastString(
+      MPI_COMM_WORLD, ::testing::TempDir() + "parlab-io-test-" + std::to_string(getpid()));
+  if (Root()) std::filesystem::create_directories(dir);
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::string model = p == 1 ? "serial" : "processes";
+  struct Case {
+    const char* mode;
+    const char* progress;
+  };
+  const Case cases[] = {{"blocking", "none"},    {"independent", "none"}, {"hdf5", "none"},
+                        {"nonblocking", "none"}, {"nonblocking", "test"}, {"nonblocking", "thread"}};
+  for (const char* layout : {"shared-file", "file-per-rank"}) {
+    for (const Case& c : cases) {
+      for (bool sync : {false, true}) {
+        const RunRecord r = Measure(
+            MakeSpec("io", model, {p, 1}, 10007,  // not divisible by the rank count
+                     {{"mode", std::string(c.mode)}, {"progress", std::string(c.progress)},
+                      {"layout", std::string(layout)}, {"dir", dir}, {"sync", sync},
+                      {"compute_sweeps", std::int64_t{1}}}),
+            MPI_COMM_WORLD);
+        if (!Root()) continue;
+        EXPECT_EQ(r.status, "ok") << c.mode << "/" << c.progress << " " << layout << ": " << r.message;
+        EXPECT_EQ(Result(r, "mismatched_bytes"), 0.0);
+        EXPECT_EQ(Result(r, "bytes"), 10007.0 * 8);
+      }
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (Root()) {
+    int left = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+      left += entry.path().filename().string().rfind("parlab-io-", 0) == 0;
+    EXPECT_EQ(left, 0) << "scratch files left in " << dir;
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(MpiIo, AMissingDirectoryIsAnErrorNamingTheFileOnEveryRank) {
+  const int p = WorldSize();
+  const RunRecord r = Measure(MakeSpec("io", p == 1 ? "serial" : "processes", {p, 1}, 1000,
+                                       {{"dir", std::string("/nonexistent/parlab")}}),
+                              MPI_COMM_WORLD);
+  EXPECT_EQ(r.status, "error");
+  EXPECT_NE(r.message.find("cannot open /nonexistent/parlab/parlab-io-"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("MPI_ERR"), std::string::npos) << r.message;
+}
+
 TEST(MpiEngine, SamplesHoldEveryRankAndRepetition) {
   const int p = WorldSize();
   const RunRecord r = Measure(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 5000, {}, 4),

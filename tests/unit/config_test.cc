@@ -165,11 +165,13 @@ TEST(ConfigFile, MissingFileIsNamed) {
 }
 
 TEST(ConfigFile, ShippedConfigsAreValid) {
-  for (const char* name : {"default.toml", "tiny.toml"}) {
+  for (const auto& [name, ranks] : std::vector<std::pair<const char*, int>>{
+           {"default.toml", 2}, {"tiny.toml", 2}, {"io.toml", 2}, {"stencil-strong.toml", 2},
+           {"stencil-weak.toml", 4}}) {
     const std::string path = std::string(PARLAB_SOURCE_DIR) + "/config/" + name;
     const Experiment e = ParseExperiment(ReadConfigFile(path), path);
     EXPECT_FALSE(e.runs.empty()) << name;
-    EXPECT_LE(e.ranks_needed(), 2) << name;
+    EXPECT_EQ(e.ranks_needed(), ranks) << name;
   }
 }
 

@@ -1,0 +1,67 @@
+#!/bin/bash
+# I/O faults end to end: a missing directory, a read-only file system and a full one
+# (tmpfs mounts made here and removed on exit). Each must give a one-line error naming the
+# file and MPI's error string, exit code 1 on a run that is not hung, a report that keeps
+# the run finished before, and no scratch file left behind.
+# usage: io_faults.sh PARLAB MPIRUN [MPIRUN ARGS...]
+set -u
+parlab=$1
+shift
+mpirun=("$@")
+work=$(mktemp -d /tmp/parlab-faults.XXXXXX)
+cleanup() {
+  umount "$work/full" 2>/dev/null
+  umount "$work/ro" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/full" "$work/ro"
+if ! mount -t tmpfs -o size=1m tmpfs "$work/full" || ! mount -t tmpfs -o ro,size=1m tmpfs "$work/ro"; then
+  if [ "${CI:-}" = true ]; then echo "FAIL: cannot mount a tmpfs to test a full file system"; exit 1; fi
+  echo "SKIP: cannot mount a tmpfs here (not root?)"
+  exit 77
+fi
+fail=0
+run_case() {
+  local name=$1 dir=$2 expected=$3 extra=${4:-}
+  cat > "$work/$name.toml" <<TOML
+[experiment]
+repetitions = 2
+[[run]]
+kernel = "empty"
+size = 1
+[[run]]
+kernel = "io"
+models = ["processes"]
+ranks = 2
+size = 1000000
+dir = "$dir"
+$extra
+TOML
+  timeout 120 "${mpirun[@]}" -n 2 "$parlab" run "$work/$name.toml" -o "$work/$name.h5" -q \
+    > "$work/$name.out" 2> "$work/$name.err"
+  local rc=$?
+  echo "--- $name: exit $rc"
+  grep '^parlab:' "$work/$name.err"
+  [ $rc -eq 1 ] || { echo "FAIL($name): exit $rc, expected 1"; fail=1; }
+  grep -Eq "^parlab: run run-0002 failed: .*$expected" "$work/$name.err" ||
+    { echo "FAIL($name): no error line matching /$expected/"; fail=1; }
+  h5dump -a /runs/run-0001/status "$work/$name.h5" 2>/dev/null | grep -q '"ok"' ||
+    { echo "FAIL($name): the run before the fault was not kept"; fail=1; }
+  h5dump -a /runs/run-0002/status "$work/$name.h5" 2>/dev/null | grep -q '"error"' ||
+    { echo "FAIL($name): the failed run is not marked error"; fail=1; }
+  if [ -d "$dir" ] && ls "$dir" | grep -q parlab-io; then
+    echo "FAIL($name): scratch files left in $dir"; fail=1
+  fi
+}
+run_case missing "$work/missing" "cannot open $work/missing/parlab-io-[^:]*: MPI_ERR"
+run_case read-only "$work/ro" "cannot open $work/ro/parlab-io-[^:]*: MPI_ERR"
+# OMPIO returns success on a full file system; the short count gives it away.
+run_case full "$work/full" "MPI_File_write_at_all on $work/full/parlab-io-[^:]*: wrote [0-9]+ of [0-9]+ bytes"
+run_case full-nonblocking "$work/full" \
+  "MPI_File_iwrite_at_all not attempted on $work/full/parlab-io-[^:]*: [0-9]+ more bytes needed" \
+  'mode = "nonblocking"'
+run_case full-hdf5 "$work/full" "H5Dwrite not attempted on $work/full/parlab-io-[^:]*: [0-9]+ more bytes needed" 'mode = "hdf5"'
+run_case full-independent "$work/full" "MPI_File_write_at on $work/full/parlab-io-" 'mode = "independent"'
+[ $fail -eq 0 ] && echo PASS
+exit $fail
