@@ -177,7 +177,8 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
 
   std::vector<std::string> allowed = {"kernel", "models", "ranks", "threads", "size",
                                       "repetitions", "warmups", "min_time", "max_repetitions",
-                                      "gil_interval_ms"};
+                                      "gil_interval_ms", "io_stage", "io_layout", "io_dir",
+                                      "io_sync"};
   for (const auto& p : info->params) allowed.push_back(p.name);
   RejectUnknownKeys(ctx, run, where + " (kernel " + kernel + ")", allowed);
 
@@ -187,6 +188,31 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
   if (const auto* n = run.get("gil_interval_ms")) {
     options.gil_interval_s = GetDouble(ctx, *n, "gil_interval_ms", 0) * 1e-3;
     if (options.gil_interval_s <= 0) ctx.Fail(*n, "key 'gil_interval_ms' must be positive");
+  }
+
+  // The optional I/O stage: its mode may be an array to sweep.
+  std::vector<std::string> stages = {"none"};
+  const auto choice = [&](const toml::node& node, const char* key,
+                          const std::vector<std::string>& valid) {
+    std::string value = GetString(ctx, node, key);
+    if (std::find(valid.begin(), valid.end(), value) == valid.end())
+      ctx.Fail(node, fmt::format("key '{}' must be one of {}, got '{}'", key, Join(valid), value));
+    return value;
+  };
+  if (const auto* n = run.get("io_stage")) {
+    stages.clear();
+    for (const auto* item : Items(ctx, *n, "io_stage"))
+      stages.push_back(choice(*item, "io_stage",
+                              {"none", "blocking", "nonblocking", "independent", "hdf5"}));
+  }
+  std::string io_layout = "shared-file", io_dir = "/tmp";
+  bool io_sync = false;
+  if (const auto* n = run.get("io_layout"))
+    io_layout = choice(*n, "io_layout", {"shared-file", "file-per-rank"});
+  if (const auto* n = run.get("io_dir")) io_dir = GetString(ctx, *n, "io_dir");
+  if (const auto* n = run.get("io_sync")) {
+    if (!n->is_boolean()) ctx.Fail(*n, "key 'io_sync' must be true or false");
+    io_sync = *n->value<bool>();
   }
 
   // Models, in the order given, but serial first so every other model has its baseline.
@@ -257,26 +283,34 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
     std::erase_if(models, [&](const ExecutionModel* m) { return !has_shape(m); });
   }
 
-  for (std::int64_t size : sizes) {
-    for (const auto& combo : combos) {
-      for (const ExecutionModel* model : models) {
-        std::set<std::pair<int, int>> seen;
-        for (int r : ranks) {
-          for (int t : threads) {
-            if (!model->Accepts({r, t}) || !seen.insert({r, t}).second) continue;
-            RunSpec spec;
-            spec.block = block;
-            spec.kernel = kernel;
-            spec.model = model->name();
-            spec.shape = {r, t};
-            spec.params = KernelParams(size, combo);
-            spec.repetitions = d.repetitions;
-            spec.warmups = d.warmups;
-            spec.min_time_s = d.min_time_s;
-            spec.max_repetitions = d.max_repetitions;
-            spec.options = options;
-            runs.push_back(std::move(spec));
-          }
+  // Every model's shapes, in the order the ranks and threads lists give them.
+  std::vector<std::pair<const ExecutionModel*, Shape>> cells;
+  for (const ExecutionModel* model : models) {
+    std::set<std::pair<int, int>> seen;
+    for (int r : ranks)
+      for (int t : threads)
+        if (model->Accepts({r, t}) && seen.insert({r, t}).second) cells.push_back({model, {r, t}});
+  }
+  for (const std::string& stage : stages) {
+    for (std::int64_t size : sizes) {
+      for (const auto& combo : combos) {
+        for (const auto& [model, shape] : cells) {
+          RunSpec spec;
+          spec.block = block;
+          spec.kernel = kernel;
+          spec.model = model->name();
+          spec.shape = shape;
+          spec.params = KernelParams(size, combo);
+          spec.repetitions = d.repetitions;
+          spec.warmups = d.warmups;
+          spec.min_time_s = d.min_time_s;
+          spec.max_repetitions = d.max_repetitions;
+          spec.options = options;
+          spec.io_stage = stage;
+          spec.io_layout = io_layout;
+          spec.io_dir = io_dir;
+          spec.io_sync = io_sync;
+          runs.push_back(std::move(spec));
         }
       }
     }
@@ -299,7 +333,9 @@ std::string RunSpec::Label() const {
     params_text += (params_text.empty() ? "" : ",") + name + "=" + FormatParamValue(value);
   }
   if (!params_text.empty()) label += "[" + params_text + "]";
-  return label + " size=" + std::to_string(params.size());
+  label += " size=" + std::to_string(params.size());
+  if (io_stage != "none") label += " io_stage=" + io_stage;
+  return label;
 }
 
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint.h"
 #include "kernel.h"
 #include "models/model.h"
 
@@ -30,6 +31,11 @@ struct RunSpec {
   double min_time_s = 0;  // grow repetitions until the measured time reaches this
   int max_repetitions = 1000;
   ModelOptions options;
+  // Optional checkpoint of the kernel's state after each repetition (see CheckpointFile).
+  std::string io_stage = "none";  // none | blocking | nonblocking | independent | hdf5
+  std::string io_layout = "shared-file";
+  std::string io_dir = "/tmp";
+  bool io_sync = false;
   // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
   // with the same label are compared with each other (the serial one is the baseline).
   std::string Label() const;

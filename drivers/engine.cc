@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -90,6 +91,76 @@ void FromJson(const nlohmann::json& j, RunRecord& r) {
   r.elapsed_s = j.at("elapsed_s");
 }
 
+// The optional checkpoint stage after each repetition: blocking modes write the kernel's
+// state at once; nonblocking posts it and completes it during the next repetition.
+class IoStage {
+ public:
+  IoStage(const RunSpec& spec, MPI_Comm comm, const Kernel& kernel) : spec_(spec), kernel_(kernel) {
+    if (spec.io_stage == "none") return;
+    const std::span<const std::byte> data = kernel.CheckpointData();
+    AgreeOrThrow(comm, data.empty() ? "io_stage: kernel '" + spec.kernel +
+                                          "' has no state to checkpoint (use dgemm, triad or stencil)"
+                                    : "");
+    IoOptions options;
+    options.mode = spec.io_stage;
+    options.layout = spec.io_layout;
+    options.dir = spec.io_dir;
+    options.sync = spec.io_sync;
+    snapshot_.resize(data.size());
+    file_ = std::make_unique<CheckpointFile>(comm, options, data.size());
+  }
+
+  bool active() const { return file_ != nullptr; }
+
+  // After each repetition's compute, inside its timing.
+  void AfterRepetition(PhaseTimer& timer) {
+    if (!file_) return;
+    const std::span<const std::byte> data = kernel_.CheckpointData();
+    if (spec_.io_stage != "nonblocking") {
+      auto scope = timer.Measure(Phase::kIo);
+      file_->Write(data.data());
+      if (spec_.io_sync) file_->Sync();
+      return;
+    }
+    Complete(timer);
+    auto scope = timer.Measure(Phase::kPost);
+    std::copy(data.begin(), data.end(), snapshot_.begin());
+    file_->Post(snapshot_.data());
+    pending_ = true;
+  }
+
+  // Completes the previous repetition's nonblocking write.
+  void Complete(PhaseTimer& timer) {
+    if (!pending_) return;
+    auto scope = timer.Measure(Phase::kWait);
+    file_->Wait();
+    if (spec_.io_sync) file_->Sync();
+    pending_ = false;
+  }
+
+  // Reads the last checkpoint back; empty when it matches what was written.
+  std::string Verify() {
+    if (!file_) return "";
+    PhaseTimer untimed;
+    Complete(untimed);
+    std::vector<std::byte> back(snapshot_.size());
+    file_->ReadBack(back.data());
+    const std::span<const std::byte> data = kernel_.CheckpointData();
+    const bool same = spec_.io_stage == "nonblocking"
+                          ? back == snapshot_
+                          : std::equal(back.begin(), back.end(), data.begin(), data.end());
+    return same ? "" : "io_stage: the checkpoint read back from " + file_->path() +
+                           " differs from what was written";
+  }
+
+ private:
+  const RunSpec& spec_;
+  const Kernel& kernel_;
+  std::unique_ptr<CheckpointFile> file_;
+  std::vector<std::byte> snapshot_;
+  bool pending_ = false;
+};
+
 }  // namespace
 
 double RunRecord::Sample(int rep, int rank, int column) const {
@@ -133,6 +204,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       error = fmt::format("setup failed: {}", e.what());
     }
     AgreeOrThrow(comm, error);
+    IoStage stage(spec, comm, *kernel);
 
     // Warm-ups and measured repetitions share one loop, so a failure in either reaches
     // every rank through the same reduction.
@@ -150,9 +222,16 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       const double start = MPI_Wtime();
       try {
         kernel->Run(timer);
+      } catch (const CollectiveError&) {
+        throw;  // every rank has it already
       } catch (const std::exception& e) {
         run_error = warmup ? fmt::format("warm-up {} failed: {}", iteration + 1, e.what())
                            : fmt::format("repetition {} failed: {}", rep + 1, e.what());
+      }
+      if (stage.active()) {
+        // The stage is collective: every rank must know of a failure before entering it.
+        AgreeOrThrow(comm, run_error);
+        stage.AfterRepetition(timer);
       }
       const double total = MPI_Wtime() - start;
       // One reduction both finds the slowest rank and tells every rank about failures.
@@ -176,9 +255,10 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
     record.repetitions = static_cast<int>(record.cell_times.size());
     record.loop_s = MPI_Wtime() - loop_start;
 
+    const std::string stage_error = stage.Verify();
     const Verification verification = kernel->Verify();
-    record.status = verification.passed ? "ok" : "failed";
-    record.message = verification.message;
+    record.status = verification.passed && stage_error.empty() ? "ok" : "failed";
+    record.message = verification.message + (stage_error.empty() ? "" : "; " + stage_error);
     record.work = kernel->work();
     record.results = kernel->Results();
     record.notes = kernel->Notes();

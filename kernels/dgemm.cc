@@ -130,6 +130,10 @@ class DgemmKernel final : public Kernel {
                 std::to_string(worst_all) + ")"};
   }
 
+  std::span<const std::byte> CheckpointData() const override {
+    return std::as_bytes(std::span<const double>(c_.data(), c_.size()));
+  }
+
   Work work() const override {
     const double n = static_cast<double>(n_);
     return {2.0 * n * n * n, "flop", "GFLOP/s", 1e9};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -98,6 +99,9 @@ class Kernel {
   virtual Verification Verify() = 0;
   virtual Work work() const = 0;
   virtual std::vector<KernelResult> Results() const { return {}; }
+  // This rank's part of the kernel's distributed state, for checkpoint I/O stages
+  // (io_stage in the config); empty when the kernel has nothing worth checkpointing.
+  virtual std::span<const std::byte> CheckpointData() const { return {}; }
   // Text facts about the run (hints in effect, progress mode used, ...), same on all ranks.
   virtual std::map<std::string, std::string> Notes() const { return {}; }
 };

@@ -68,6 +68,10 @@ class TriadKernel final : public Kernel {
                                 : std::to_string(total_bad) + " elements of a differ from b + s*c"};
   }
 
+  std::span<const std::byte> CheckpointData() const override {
+    return std::as_bytes(std::span<const double>(a_.data(), a_.size()));
+  }
+
   Work work() const override {
     // STREAM's count: triad reads b and c and writes a, 3 words per element.
     return {3.0 * sizeof(double) * static_cast<double>(global_) *

@@ -157,6 +157,33 @@ TEST(MpiIo, AMissingDirectoryIsAnErrorNamingTheFileOnEveryRank) {
   EXPECT_NE(r.message.find("MPI_ERR"), std::string::npos) << r.message;
 }
 
+TEST(MpiIo, StageAfterComputeKernelsReadsBackEveryMode) {
+  const int p = WorldSize();
+  const std::string model = p == 1 ? "serial" : "processes";
+  const std::string dir = BroadcastString(MPI_COMM_WORLD, ::testing::TempDir());
+  for (const char* stage : {"blocking", "nonblocking", "independent", "hdf5"}) {
+    for (const auto& [kernel, size] : std::vector<std::pair<std::string, std::int64_t>>{
+             {"stencil", 29}, {"triad", 3001}, {"dgemm", 31}}) {
+      RunSpec spec = MakeSpec(kernel, model, {p, 1}, size, {}, 3);
+      spec.warmups = 1;
+      spec.io_stage = stage;
+      spec.io_dir = dir;
+      spec.io_layout = std::string(stage) == "independent" ? "file-per-rank" : "shared-file";
+      const RunRecord r = Measure(spec, MPI_COMM_WORLD);
+      if (!Root()) continue;
+      EXPECT_EQ(r.status, "ok") << kernel << " " << stage << ": " << r.message;
+      const int io_column = 1 + static_cast<int>(std::string(stage) == "nonblocking" ? Phase::kPost : Phase::kIo);
+      EXPECT_GT(r.Sample(0, 0, io_column), 0.0) << kernel << " " << stage;  // I/O was timed
+    }
+  }
+  RunSpec nothing = MakeSpec("montecarlo", model, {p, 1}, 1000);
+  nothing.io_stage = "blocking";
+  nothing.io_dir = dir;
+  const RunRecord r = Measure(nothing, MPI_COMM_WORLD);
+  EXPECT_EQ(r.status, "error");
+  EXPECT_NE(r.message.find("has no state to checkpoint"), std::string::npos) << r.message;
+}
+
 TEST(MpiEngine, SamplesHoldEveryRankAndRepetition) {
   const int p = WorldSize();
   const RunRecord r = Measure(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 5000, {}, 4),

@@ -7,6 +7,8 @@
 namespace parlab {
 namespace {
 
+void ExpectError(const std::string& text, std::initializer_list<std::string> fragments);
+
 const char* kMinimalRun = R"(
 [[run]]
 kernel = "montecarlo"
@@ -78,6 +80,21 @@ gil_interval_ms = 2.5
   EXPECT_EQ(e.runs[0].warmups, 2);
   EXPECT_DOUBLE_EQ(e.runs[0].min_time_s, 0.5);
   EXPECT_DOUBLE_EQ(e.runs[0].options.gil_interval_s, 0.0025);
+}
+
+TEST(Config, IoStageSweepsAndLabels) {
+  const Experiment e = ParseExperiment(
+      "[[run]]\nkernel = \"triad\"\nsize = 10\nio_stage = [\"none\", \"nonblocking\"]\n"
+      "io_layout = \"file-per-rank\"\nio_dir = \"/scratch\"\nio_sync = true\n", "x.toml");
+  ASSERT_EQ(e.runs.size(), 2u);
+  EXPECT_EQ(e.runs[0].io_stage, "none");
+  EXPECT_EQ(e.runs[0].Label(), "triad size=10");
+  EXPECT_EQ(e.runs[1].Label(), "triad size=10 io_stage=nonblocking");
+  EXPECT_EQ(e.runs[1].io_layout, "file-per-rank");
+  EXPECT_EQ(e.runs[1].io_dir, "/scratch");
+  EXPECT_TRUE(e.runs[1].io_sync);
+  ExpectError("[[run]]\nkernel = \"triad\"\nsize = 10\nio_stage = \"async\"\n",
+              {"exp.toml:4:", "'io_stage'", "nonblocking", "'async'"});
 }
 
 TEST(ConfigErrors, UnparsableTomlNamesFileAndLine) {
@@ -166,7 +183,8 @@ TEST(ConfigFile, MissingFileIsNamed) {
 
 TEST(ConfigFile, ShippedConfigsAreValid) {
   for (const auto& [name, ranks] : std::vector<std::pair<const char*, int>>{
-           {"default.toml", 2}, {"tiny.toml", 2}, {"io.toml", 2}, {"stencil-strong.toml", 2},
+           {"default.toml", 2}, {"tiny.toml", 2}, {"io.toml", 2}, {"io-stage.toml", 2},
+           {"stencil-strong.toml", 2},
            {"stencil-weak.toml", 4}}) {
     const std::string path = std::string(PARLAB_SOURCE_DIR) + "/config/" + name;
     const Experiment e = ParseExperiment(ReadConfigFile(path), path);

@@ -42,13 +42,16 @@ TEST(Partition, CoversRangeWithoutGaps) {
 TEST(Kernels, EveryKernelVerifiesUnderEverySingleRankModel) {
   const std::map<std::string, std::int64_t> sizes = {
       {"dgemm", 67}, {"montecarlo", 100000}, {"triad", 10007},
-      {"counter", 5000}, {"wait", 6}, {"empty", 1}, {"fault", 1}, {"stencil", 45}};
+      {"counter", 5000}, {"wait", 6}, {"empty", 1}, {"fault", 1}, {"stencil", 45},
+      {"io", 5000}};
   for (const KernelInfo& info : KernelTable()) {
     for (const auto& [model, shape] : kSingleRankShapes) {
-      const RunRecord r = Measure(MakeSpec(info.name, model, shape, sizes.at(info.name),
-                                           info.name == "wait" ? std::map<std::string, ParamValue>{
-                                               {"wait_us", 100.0}} : std::map<std::string, ParamValue>{}),
-                                  MPI_COMM_SELF);
+      std::map<std::string, ParamValue> params;
+      if (info.name == "wait") params["wait_us"] = 100.0;
+      if (info.name == "io") params["dir"] = ::testing::TempDir();
+      ASSERT_EQ(sizes.count(info.name), 1u) << "no test size for kernel " << info.name;
+      const RunRecord r =
+          Measure(MakeSpec(info.name, model, shape, sizes.at(info.name), params), MPI_COMM_SELF);
       EXPECT_EQ(r.status, "ok") << info.name << " " << model << " " << shape.threads << ": "
                                 << r.message;
       EXPECT_EQ(r.repetitions, 2);
