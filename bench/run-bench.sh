@@ -37,4 +37,18 @@ for reps in 10 100000; do
 done
 
 /usr/bin/python3 bench/compare.py "$out" "$rounds"
+
+# Communication and I/O (issue 4).
+command -v fio >/dev/null || { apt-get update -qq && apt-get install -y -qq fio >/dev/null; }
+tools/mpirun.sh -n 2 $parlab run bench/io-fio.toml -o "$out/io-fio.h5" -q >/dev/null
+rm -f /tmp/parlab-bench-fio.dat
+fio --name=seq --rw=write --bs=4M --size=512M --loops=6 --ioengine=psync --filename=/tmp/parlab-bench-fio.dat \
+  --output-format=json > "$out/fio.json"
+rm -f /tmp/parlab-bench-fio.dat
+tools/mpirun.sh -n 2 $parlab run bench/io-overlap.toml -o "$out/io-overlap.h5" -q >/dev/null
+tools/mpirun.sh -n 2 $parlab run config/stencil-strong.toml -o "$out/stencil-strong.h5" -q >/dev/null
+tools/mpirun.sh -n 2 $parlab run bench/halo.toml -o "$out/halo.h5" -q >/dev/null
+tools/mpirun.sh -n 2 $bin/bench/bench_ref_pingpong > "$out/pingpong.txt"
+echo
+/usr/bin/python3 bench/compare_io.py "$out"
 echo "raw data: $out"
