@@ -12,7 +12,9 @@ from parlab_analysis.report import load_many  # noqa: E402
 
 def parlab_rate(runs, label_part, threads):
     """Best median rate over the rounds."""
-    match = runs[runs.label.str.contains(label_part, regex=False) & (runs.threads == threads)]
+    # `params` lists every parameter (labels leave out the defaults).
+    match = runs[(runs.kernel + "," + runs.params).str.contains(label_part, regex=False)
+                 & (runs.threads == threads)]
     return float(match.rate.max())
 
 

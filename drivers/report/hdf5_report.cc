@@ -178,8 +178,12 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
     h5::Handle samples = h5::CreateDataset(
         group, "samples", H5T_NATIVE_DOUBLE, {reps, ranks, kColumns}, "s",
         "wall seconds per [repetition][rank][column]; columns (attribute 'columns'): total = "
-        "the rank's whole repetition, then time inside each phase; lock_wait = mean seconds a "
-        "thread waited for the global lock (gil model). Warm-ups are not included.");
+        "the rank's whole repetition, then time inside each phase: compute, comm (sending, "
+        "receiving, posting messages), io (blocking file I/O), wait (for requests or timed "
+        "waits), lock_wait (mean seconds a thread waited for the gil model's lock), post "
+        "(starting nonblocking I/O with its buffer copy), test (inside MPI_Test progress "
+        "calls), idle (waiting for other ranks after this rank's own part). Warm-ups are not "
+        "included.");
     std::vector<std::string> columns(kSampleColumns.begin(), kSampleColumns.end());
     h5::SetAttribute(samples, "columns", columns);
     if (reps > 0) {
