@@ -231,7 +231,18 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
       models.push_back(model);
     }
   } else {
-    for (const auto& m : ModelTable()) models.push_back(m.get());
+    for (const auto& m : ModelTable())
+      if (!m->event_loop() || info->has_event_loop) models.push_back(m.get());
+  }
+  for (const ExecutionModel* model : models) {
+    if (model->event_loop() && !info->has_event_loop) {
+      std::vector<std::string> names;
+      for (const auto& k : KernelTable())
+        if (k.has_event_loop) names.push_back(k.name);
+      ctx.Fail(*run.get("models"), fmt::format("model '{}' needs a kernel with an event-loop "
+                                               "form ({}), not '{}'",
+                                               model->name(), Join(names), kernel));
+    }
   }
   std::stable_partition(models.begin(), models.end(),
                         [](const ExecutionModel* m) { return m->name() == "serial"; });

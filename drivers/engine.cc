@@ -178,7 +178,7 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
 
   const ExecutionModel* model = FindModel(spec.model);
   std::unique_ptr<WorkerLock> lock = model->MakeLock(spec.shape.threads, spec.options);
-  Team team(spec.shape.threads, lock.get());
+  Team team(spec.shape.threads, lock.get(), model->event_loop());
   std::unique_ptr<Kernel> kernel = FindKernel(spec.kernel)->make();
   RunContext ctx{comm, rank, record.ranks, team};
 

@@ -112,6 +112,7 @@ struct KernelInfo {
   std::string size_doc;  // what `size` means for this kernel
   std::vector<ParamSpec> params;
   std::function<std::unique_ptr<Kernel>()> make;
+  bool has_event_loop = false;  // can run under the async model
 };
 
 const std::vector<KernelInfo>& KernelTable();

@@ -58,8 +58,12 @@ struct ThreadPlacement {
 
 class Team {
  public:
-  Team(int threads, WorkerLock* lock) : threads_(threads), lock_(lock) {}
+  Team(int threads, WorkerLock* lock, bool event_loop = false)
+      : threads_(threads), lock_(lock), event_loop_(event_loop) {}
   int size() const { return threads_; }
+  // True under the async model: one thread that keeps every task's wait pending at once
+  // and serves completions from an event loop. Kernels with an event-loop form use it.
+  bool event_loop() const { return event_loop_; }
 
   // Runs body once on each of size() OpenMP threads and returns when all have finished.
   // The first exception thrown by any thread is rethrown here.
@@ -74,6 +78,7 @@ class Team {
  private:
   int threads_;
   WorkerLock* lock_;
+  bool event_loop_;
 };
 
 // Half-open range [begin, end) of part `index` when n items are split into `parts`

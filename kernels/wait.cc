@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <mutex>
+#include <queue>
 
 namespace parlab {
 namespace {
@@ -39,8 +40,14 @@ class WaitKernel final : public Kernel {
   }
 
   void Run(PhaseTimer& timer) override {
+    if (ctx_->team.event_loop()) {
+      RunEventLoop(timer);
+      return;
+    }
     const Range mine = Partition(tasks_, ctx_->ranks, ctx_->rank);
     std::atomic<long long> done{0};
+    std::atomic<int> in_flight{0};
+    std::atomic<int> most_in_flight{0};
     std::mutex stats_mutex;
     double shortest = INFINITY;
     double busy = 0;
@@ -55,9 +62,14 @@ class WaitKernel final : public Kernel {
         my_busy += NowSeconds() - work_start;
         double waited = 0;
         worker.Blocking([&] {
+          const int now_waiting = ++in_flight;
+          for (int seen = most_in_flight.load();
+               now_waiting > seen && !most_in_flight.compare_exchange_weak(seen, now_waiting);) {
+          }
           const double wait_start = NowSeconds();
           SleepSeconds(wait_s_);
           waited = NowSeconds() - wait_start;
+          --in_flight;
         });
         my_shortest = std::min(my_shortest, waited);
         ++done;
@@ -72,10 +84,46 @@ class WaitKernel final : public Kernel {
     timer.Add(Phase::kCompute, mean_busy);
     timer.Add(Phase::kWait, std::max(0.0, wall - mean_busy));
 
+    Reduce(timer, done.load(), shortest, most_in_flight.load());
+  }
+
+  void Reduce(PhaseTimer& timer, long long done, double shortest, int most_in_flight) {
     auto scope = timer.Measure(Phase::kComm);
-    long long local = done.load();
-    MPI_Allreduce(&local, &completed_, 1, MPI_LONG_LONG, MPI_SUM, ctx_->comm);
+    MPI_Allreduce(&done, &completed_, 1, MPI_LONG_LONG, MPI_SUM, ctx_->comm);
     MPI_Allreduce(&shortest, &shortest_wait_, 1, MPI_DOUBLE, MPI_MIN, ctx_->comm);
+    MPI_Allreduce(&most_in_flight, &most_in_flight_, 1, MPI_INT, MPI_MAX, ctx_->comm);
+  }
+
+  // One thread: each task does its CPU work, then its wait is registered as a pending
+  // deadline; the loop sleeps until the earliest deadline and completes that task.
+  void RunEventLoop(PhaseTimer& timer) {
+    const Range mine = Partition(tasks_, ctx_->ranks, ctx_->rank);
+    std::priority_queue<std::pair<double, double>, std::vector<std::pair<double, double>>,
+                        std::greater<>>
+        pending;  // (deadline, start of the wait)
+    long long done = 0;
+    double shortest = INFINITY;
+    double busy = 0;
+    const double start = NowSeconds();
+    for (long long t = 0; t < mine.size(); ++t) {
+      const double work_start = NowSeconds();
+      SpinSeconds(work_s_);
+      const double wait_start = NowSeconds();
+      busy += wait_start - work_start;
+      pending.push({wait_start + wait_s_, wait_start});
+    }
+    while (!pending.empty()) {
+      const auto [deadline, wait_start] = pending.top();
+      pending.pop();
+      const double now = NowSeconds();
+      if (deadline > now) SleepSeconds(deadline - now);
+      shortest = std::min(shortest, NowSeconds() - wait_start);
+      ++done;
+    }
+    const double wall = NowSeconds() - start;
+    timer.Add(Phase::kCompute, busy);
+    timer.Add(Phase::kWait, std::max(0.0, wall - busy));
+    Reduce(timer, done, shortest, static_cast<int>(mine.size()));  // all pending at once
   }
 
   Verification Verify() override {
@@ -91,7 +139,9 @@ class WaitKernel final : public Kernel {
 
   std::vector<KernelResult> Results() const override {
     return {{"tasks_completed", static_cast<double>(completed_), "1", "tasks completed"},
-            {"shortest_wait", shortest_wait_, "s", "shortest measured wait of any task"}};
+            {"shortest_wait", shortest_wait_, "s", "shortest measured wait of any task"},
+            {"max_in_flight", static_cast<double>(most_in_flight_), "1",
+             "most waits pending at the same time on one rank"}};
   }
 
  private:
@@ -101,6 +151,7 @@ class WaitKernel final : public Kernel {
   double work_s_ = 0;
   long long completed_ = 0;
   double shortest_wait_ = 0;
+  int most_in_flight_ = 0;
 };
 
 }  // namespace
@@ -111,7 +162,8 @@ KernelInfo WaitKernelInfo() {
           "total number of tasks (split over ranks and threads)",
           {{"wait_us", ParamType::kDouble, 1000.0, "wait per task in microseconds", {}, 0},
            {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0}},
-          [] { return std::make_unique<WaitKernel>(); }};
+          [] { return std::make_unique<WaitKernel>(); },
+          /*has_event_loop=*/true};
 }
 
 }  // namespace parlab

@@ -32,6 +32,8 @@ class ExecutionModel {
   virtual std::unique_ptr<WorkerLock> MakeLock(int /*threads*/, const ModelOptions&) const {
     return nullptr;
   }
+  // One thread serving all waits from an event loop (kernels must have that form).
+  virtual bool event_loop() const { return false; }
 };
 
 const std::vector<std::unique_ptr<ExecutionModel>>& ModelTable();

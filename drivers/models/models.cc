@@ -55,6 +55,18 @@ class GilModel final : public ExecutionModel {
   }
 };
 
+class AsyncModel final : public ExecutionModel {
+ public:
+  std::string name() const override { return "async"; }
+  std::string doc() const override {
+    return "concurrency without parallelism: 1 thread per rank keeps every task's wait "
+           "pending at once and serves completions from an event loop (like asyncio)";
+  }
+  bool Accepts(Shape s) const override { return s.threads == 1; }
+  std::string shape_rule() const override { return "threads = 1 (any ranks)"; }
+  bool event_loop() const override { return true; }
+};
+
 }  // namespace
 
 const std::vector<std::unique_ptr<ExecutionModel>>& ModelTable() {
@@ -65,6 +77,7 @@ const std::vector<std::unique_ptr<ExecutionModel>>& ModelTable() {
     models.push_back(std::make_unique<ProcessesModel>());
     models.push_back(std::make_unique<HybridModel>());
     models.push_back(std::make_unique<GilModel>());
+    models.push_back(std::make_unique<AsyncModel>());
     return models;
   }();
   return table;

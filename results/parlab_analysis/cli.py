@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-from . import plot, summary
+from . import lesson, plot, summary
 from .report import AnalysisError
 
 
@@ -10,7 +10,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="parlab-analyze",
                                      description="Tables and plots from parlab HDF5 reports.")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (summary, plot):
+    for module in (summary, plot, lesson):
         module.add_parser(subparsers)
     args = parser.parse_args(argv)
     try:

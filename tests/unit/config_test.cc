@@ -156,6 +156,16 @@ TEST(ConfigErrors, ModelWithoutAShapeSaysWhatItNeeds) {
               {"'hybrid'", "ranks > 1 and threads > 1"});
 }
 
+TEST(ConfigErrors, AsyncNeedsAKernelWithAnEventLoop) {
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nmodels = [\"async\"]\n",
+              {"exp.toml:4:", "'async' needs a kernel with an event-loop form (wait)", "'dgemm'"});
+  // By default async joins only the kernels that can use it.
+  EXPECT_EQ(ParseExperiment("[[run]]\nkernel = \"wait\"\nsize = 4\n", "x.toml").runs.back().model,
+            "async");
+  for (const auto& run : ParseExperiment("[[run]]\nkernel = \"triad\"\nsize = 4\n", "x.toml").runs)
+    EXPECT_NE(run.model, "async");
+}
+
 TEST(ConfigErrors, TooManyThreads) {
   ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nthreads = [2, 100000]\n",
               {"exp.toml:4:", "threads = 100000 is too many"});

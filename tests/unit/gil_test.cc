@@ -124,6 +124,10 @@ TEST(Models, TableAndShapeRules) {
   EXPECT_TRUE(FindModel("hybrid")->Accepts({2, 2}));
   EXPECT_FALSE(FindModel("hybrid")->Accepts({2, 1}));
   EXPECT_TRUE(FindModel("gil")->Accepts({1, 2}));
+  EXPECT_TRUE(FindModel("async")->Accepts({2, 1}));
+  EXPECT_FALSE(FindModel("async")->Accepts({1, 2}));
+  EXPECT_TRUE(FindModel("async")->event_loop());
+  EXPECT_FALSE(FindModel("threads")->event_loop());
   EXPECT_EQ(FindModel("fibers"), nullptr);
   EXPECT_NE(FindModel("gil")->MakeLock(2, {}), nullptr);
   EXPECT_EQ(FindModel("threads")->MakeLock(2, {}), nullptr);

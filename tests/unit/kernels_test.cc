@@ -171,6 +171,20 @@ TEST(Wait, EveryTaskWaitsAtLeastItsDurationAndTimeIsInTheWaitPhase) {
   }
 }
 
+TEST(Wait, AsyncKeepsEveryWaitPendingAtOnceSerialOneThreadsAtMostT) {
+  const auto run = [](const char* model, Shape shape) {
+    return Measure(MakeSpec("wait", model, shape, 12, {{"wait_us", 300.0}, {"work_us", 20.0}}),
+                   MPI_COMM_SELF);
+  };
+  const RunRecord async = run("async", {1, 1});
+  EXPECT_EQ(async.status, "ok") << async.message;
+  EXPECT_EQ(Result(async, "max_in_flight"), 12.0);  // all 12 waits pending together
+  EXPECT_GE(Result(async, "shortest_wait"), 300e-6);
+  EXPECT_EQ(Result(run("serial", {1, 1}), "max_in_flight"), 1.0);
+  EXPECT_LE(Result(run("threads", {1, 3}), "max_in_flight"), 3.0);
+  EXPECT_LE(Result(run("gil", {1, 3}), "max_in_flight"), 3.0);
+}
+
 TEST(Engine, MinTimeGrowsRepetitionsUntilEnoughTimeWasMeasured) {
   RunSpec spec = MakeSpec("wait", "serial", {1, 1}, 1, {{"wait_us", 1000.0}}, 2);
   spec.min_time_s = 0.02;  // each repetition takes >= 1 ms, so at least 2 are needed anyway
