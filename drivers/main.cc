@@ -5,12 +5,14 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 
 #include "config.h"
 #include "engine.h"
 #include "environment.h"
 #include "models/model.h"
 #include "mpi_util.h"
+#include "primitives.h"
 #include "report/console.h"
 #include "report/hdf5_report.h"
 
@@ -143,6 +145,12 @@ int Main(int argc, char** argv, int thread_level) {
   validate->add_option("config", validate_path, "experiment file (TOML)")->required();
   CLI::App* list = app.add_subcommand("list", "kernels, execution models and their parameters");
   CLI::App* info = app.add_subcommand("info", "versions, cores and thread binding of this launch");
+  std::string primitives_output;
+  bool spawned_child = false;
+  CLI::App* primitives = app.add_subcommand(
+      "primitives", "threads vs processes vs async: creation, memory, switches, communication");
+  primitives->add_option("-o,--output", primitives_output, "also write the figures as JSON");
+  primitives->add_flag("--spawned-child", spawned_child, "internal: started by MPI_Comm_spawn");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -153,6 +161,18 @@ int Main(int argc, char** argv, int thread_level) {
   }
   if (*list) return root ? List() : 0;
   if (*info) return Info(world, thread_level);
+  if (*primitives) {
+    if (spawned_child) return RunSpawnedChild();
+    const nlohmann::json figures = MeasurePrimitives(world);
+    if (!root) return 0;
+    fmt::print("{}", FormatPrimitives(figures));
+    if (!primitives_output.empty()) {
+      std::ofstream out(primitives_output);
+      out << figures.dump(2) << "\n";
+      if (!out) throw CollectiveError("cannot write " + primitives_output);
+    }
+    return 0;
+  }
   if (*validate) return Validate(world, validate_path);
   return RunExperiment(world, thread_level, run_options, CommandLine(argc, argv));
 }

@@ -182,6 +182,37 @@ def plot(table_runs, out_dir):
     return [path]
 
 
+def store_primitives(report, json_path):
+    """Writes /primitives: one dataset per figure, with units from its name's suffix."""
+    import json
+
+    import h5py
+
+    from .report import AnalysisError
+
+    try:
+        with open(json_path) as handle:
+            figures = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise AnalysisError(f"{json_path}: cannot read primitives ({error})") from None
+    units = {"_s": "s", "_bytes": "byte", "_Bps": "byte/s"}
+    with h5py.File(report, "a") as handle:
+        if "primitives" in handle:
+            del handle["primitives"]
+        group = handle.create_group("primitives")
+        group.attrs["description"] = ("threads vs processes vs async, measured by `parlab "
+                                      "primitives`: creation, memory per worker, context switch, "
+                                      "communication")
+        for worker, values in figures.items():
+            for name, value in values.items():
+                if isinstance(value, str):
+                    group.attrs[f"{worker}_{name}"] = value
+                    continue
+                dataset = group.create_dataset(f"{worker}/{name}", data=float(value))
+                dataset.attrs["units"] = next((u for s, u in units.items() if name.endswith(s)), "1")
+                dataset.attrs["description"] = f"{worker}: {name.replace('_', ' ')}"
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser("lesson", help="verdicts of the concurrency-vs-parallelism lesson")
     parser.add_argument("report")
@@ -192,6 +223,8 @@ def add_parser(subparsers):
                         help="counting iterations of each CPython worker")
     parser.add_argument("--markdown", action="store_const", dest="style", const="markdown")
     parser.add_argument("--plots", help="directory for the lesson's PNG plot")
+    parser.add_argument("--primitives", metavar="JSON",
+                        help="figures from `parlab primitives -o JSON` to store in the report")
     parser.set_defaults(style="terminal", run=run)
 
 
@@ -207,6 +240,8 @@ def run(args):
             calibrate.calibrate(args.report, args.python, args.iterations)
         except calibrate.CalibrationSkipped as skipped:
             print(f"parlab-analyze: {skipped}", file=sys.stderr)
+    if args.primitives:
+        store_primitives(args.report, args.primitives)
     runs = load_runs(args.report)
     print(render(rows(runs, calibrate.load(args.report)), args.style), end="")
     if args.plots:
