@@ -231,8 +231,9 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
       models.push_back(model);
     }
   } else {
+    // Event-loop models constrain the kernel's parameters: they run only when listed.
     for (const auto& m : ModelTable())
-      if (!m->event_loop() || info->has_event_loop) models.push_back(m.get());
+      if (!m->event_loop()) models.push_back(m.get());
   }
   for (const ExecutionModel* model : models) {
     if (model->event_loop() && !info->has_event_loop) {

@@ -46,6 +46,10 @@ class IoKernel final : public Kernel {
     progress_ = params.String("progress");
     test_interval_ = params.Int("test_interval");
     sweeps_ = params.Int("compute_sweeps");
+    if (ctx.team.event_loop() && (options_.mode != "nonblocking" || progress_ == "thread"))
+      throw std::invalid_argument(
+          "the async model runs one thread that polls its pending I/O: use mode = "
+          "\"nonblocking\" with progress = \"test\" or \"none\"");
     if (options_.mode == "nonblocking" && progress_ == "thread") {
       int level = MPI_THREAD_SINGLE;
       MPI_Query_thread(&level);
@@ -223,7 +227,8 @@ KernelInfo IoKernelInfo() {
            {"keep_files", ParamType::kBool, false, "keep the scratch files afterwards"},
            {"hints", ParamType::kString, std::string(""),
             "MPI_Info hints, \"key=value;key=value\" (e.g. cb_nodes=1;romio_cb_write=enable)"}},
-          [] { return std::make_unique<IoKernel>(); }};
+          [] { return std::make_unique<IoKernel>(); },
+          /*has_event_loop=*/true};
 }
 
 }  // namespace parlab

@@ -146,6 +146,19 @@ TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
   }
 }
 
+TEST(MpiIo, AsyncPollsItsPendingWriteFromOneThread) {
+  const int p = WorldSize();
+  const std::string dir = BroadcastString(MPI_COMM_WORLD, ::testing::TempDir());
+  const RunRecord ok = Measure(MakeSpec("io", "async", {p, 1}, 5000,
+                                        {{"mode", std::string("nonblocking")}, {"dir", dir}}),
+                               MPI_COMM_WORLD);
+  if (Root()) EXPECT_EQ(ok.status, "ok") << ok.message;
+  const RunRecord wrong = Measure(MakeSpec("io", "async", {p, 1}, 5000, {{"dir", dir}}),
+                                  MPI_COMM_WORLD);  // blocking mode: not an event loop
+  EXPECT_EQ(wrong.status, "error");
+  EXPECT_NE(wrong.message.find("the async model runs one thread"), std::string::npos);
+}
+
 TEST(MpiIo, AMissingDirectoryIsAnErrorNamingTheFileOnEveryRank) {
   const int p = WorldSize();
   const RunRecord r = Measure(MakeSpec("io", p == 1 ? "serial" : "processes", {p, 1}, 1000,

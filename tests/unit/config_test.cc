@@ -158,12 +158,14 @@ TEST(ConfigErrors, ModelWithoutAShapeSaysWhatItNeeds) {
 
 TEST(ConfigErrors, AsyncNeedsAKernelWithAnEventLoop) {
   ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nmodels = [\"async\"]\n",
-              {"exp.toml:4:", "'async' needs a kernel with an event-loop form (wait)", "'dgemm'"});
-  // By default async joins only the kernels that can use it.
-  EXPECT_EQ(ParseExperiment("[[run]]\nkernel = \"wait\"\nsize = 4\n", "x.toml").runs.back().model,
-            "async");
-  for (const auto& run : ParseExperiment("[[run]]\nkernel = \"triad\"\nsize = 4\n", "x.toml").runs)
+              {"exp.toml:4:", "'async' needs a kernel with an event-loop form (wait, io)",
+               "'dgemm'"});
+  // async runs only when listed, and then with kernels that have an event loop.
+  for (const auto& run : ParseExperiment("[[run]]\nkernel = \"wait\"\nsize = 4\n", "x.toml").runs)
     EXPECT_NE(run.model, "async");
+  EXPECT_EQ(ParseExperiment("[[run]]\nkernel = \"wait\"\nsize = 4\nmodels = [\"async\"]\n",
+                            "x.toml").runs.front().model,
+            "async");
 }
 
 TEST(ConfigErrors, TooManyThreads) {
