@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-from . import lesson, plot, summary
+from . import compare, html, lesson, merge, plot, summary
 from .report import AnalysisError
 
 
@@ -10,7 +10,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="parlab-analyze",
                                      description="Tables and plots from parlab HDF5 reports.")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (summary, plot, lesson):
+    for module in (summary, plot, compare, merge, html, lesson):
         module.add_parser(subparsers)
     args = parser.parse_args(argv)
     try:

@@ -33,9 +33,94 @@ def time_per_model(group, label, path):
     ax.set_ylabel("median wall time per repetition [s]")
     ax.set_xlabel("execution model, ranks x threads")
     ax.set_title(f"{label}: time per model (whiskers: min-max)", fontsize=10)
+    return _save(fig, path, series=1)
+
+
+def _save(fig, path, series):
+    """Saves and returns what a test can check: the file, its axes and data series."""
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+    info = {"path": path, "axes": len(fig.axes), "series": series}
     plt.close(fig)
+    return info
+
+
+def strong_scaling(group, label, path):
+    """Speedup vs workers for each model of one kernel group, with the ideal line."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    series = 0
+    for model, runs in group.groupby("model", sort=False):
+        runs = runs[runs["speedup"].apply(math.isfinite)].sort_values("workers")
+        if model == "serial" or not len(runs):
+            continue
+        # Every line starts at the serial baseline (1 worker, speedup 1).
+        ax.plot([1] + list(runs["workers"]), [1.0] + list(runs["speedup"]), marker="o",
+                color=MODEL_COLOURS.get(model), label=model)
+        series += 1
+    most = max(2, int(group["workers"].max()))
+    ax.plot([1, most], [1, most], "k--", linewidth=1, label="ideal")
+    ax.set_xlabel("workers (ranks x threads)")
+    ax.set_ylabel("speedup vs serial [1]")
+    ax.set_title(f"{label}: strong scaling", fontsize=10)
+    ax.legend(fontsize=8)
+    return _save(fig, path, series=series + 1)
+
+
+def weak_scaling(runs, out_dir):
+    """Efficiency T(1 worker) / T(p workers) for groups whose size grows with the workers
+    (same kernel and parameters, size / workers constant)."""
+    written = []
+    for (kernel, params), group in runs.groupby(["kernel", "params"], sort=False):
+        group = group.assign(per_worker=group["size"] / group["workers"])
+        for per_worker, same in group.groupby("per_worker"):
+            if same["workers"].nunique() < 2 or same["size"].nunique() < 2:
+                continue
+            same = same.sort_values("workers")
+            base = same[same["workers"] == same["workers"].min()]["median_s"].min()
+            fig, ax = plt.subplots(figsize=(6, 4))
+            ax.plot(same["workers"], base / same["median_s"], marker="o", label="measured")
+            ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="ideal")
+            ax.set_xlabel("workers (ranks x threads)")
+            ax.set_ylabel("weak-scaling efficiency T(1)/T(p) [1]")
+            ax.set_ylim(0, 1.2)
+            ax.set_title(f"{kernel} [{params}]: weak scaling, {per_worker:g} per worker", fontsize=9)
+            ax.legend(fontsize=8)
+            written.append(_save(fig, os.path.join(out_dir, f"weak-{_slug(kernel + params)}-"
+                                                             f"{int(per_worker)}.png"), series=2))
+    return written
+
+
+PHASES = ["compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle"]
+PHASE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f"]
+
+
+def phases_per_rank(run, path):
+    """For the median repetition: each rank's time split into phases (stacked bars; parlab
+    records durations, not timestamps), total as an outline."""
+    samples, columns = run.samples, list(run.columns)
+    totals = samples[:, :, 0].max(axis=1)
+    rep = int(sorted(range(len(totals)), key=lambda i: totals[i])[len(totals) // 2])
+    fig, ax = plt.subplots(figsize=(7, 2.0 + 0.5 * samples.shape[1]))
+    series = 0
+    for phase, colour in zip(PHASES, PHASE_COLOURS):
+        if phase not in columns:
+            continue
+        values = samples[rep, :, columns.index(phase)]
+        if not values.any():
+            continue
+        left = sum(samples[rep, :, columns.index(p)] for p in PHASES[:PHASES.index(phase)]
+                   if p in columns)
+        ax.barh(range(samples.shape[1]), values * 1e3, left=left * 1e3, color=colour, label=phase)
+        series += 1
+    ax.barh(range(samples.shape[1]), samples[rep, :, 0] * 1e3, fill=False, edgecolor="k",
+            label="total")
+    ax.set_yticks(range(samples.shape[1]), [f"rank {r}" for r in range(samples.shape[1])])
+    ax.set_xlabel("time in the median repetition [ms]")
+    ax.set_title(f"{run.label} {run.model} {run.ranks}x{run.threads}: phases per rank "
+                 "(lock_wait and test happen inside compute)", fontsize=9)
+    ax.legend(fontsize=7, ncol=5, loc="lower right")
+    return _save(fig, path, series=series + 1)
 
 
 def speedup_overview(runs, path):
@@ -53,21 +138,24 @@ def speedup_overview(runs, path):
     ax.set_ylabel("speedup vs serial [1]")
     ax.set_title("Speedup of every run vs its serial baseline", fontsize=10)
     ax.legend(fontsize=5, ncol=2, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    series = finite.groupby(["label", "model"]).ngroups + (1 if len(finite) else 0)
+    return _save(fig, path, series=series)
 
 
 def make_plots(runs, out_dir):
+    """All plots for the runs; returns [{path, axes, series}]."""
     os.makedirs(out_dir, exist_ok=True)
     written = []
     for label, group in runs.groupby("label", sort=False):
-        path = os.path.join(out_dir, f"time-{_slug(label)}.png")
-        time_per_model(group, label, path)
-        written.append(path)
-    path = os.path.join(out_dir, "speedup.png")
-    speedup_overview(runs, path)
-    written.append(path)
+        written.append(time_per_model(group, label, os.path.join(out_dir, f"time-{_slug(label)}.png")))
+        if group["workers"].nunique() > 1 and group["speedup"].apply(math.isfinite).sum() > 1:
+            written.append(strong_scaling(group, label,
+                                          os.path.join(out_dir, f"strong-{_slug(label)}.png")))
+        # Phases of the most parallel run of the group (the one most likely to overlap).
+        widest = group.sort_values(["ranks", "threads"]).iloc[-1]
+        written.append(phases_per_rank(widest, os.path.join(out_dir, f"phases-{_slug(label)}.png")))
+    written.extend(weak_scaling(runs, out_dir))
+    written.append(speedup_overview(runs, os.path.join(out_dir, "speedup.png")))
     return written
 
 
@@ -80,6 +168,6 @@ def add_parser(subparsers):
 
 def run(args):
     from .report import load_many
-    for path in make_plots(load_many(args.reports), args.out):
-        print(path)
+    for info in make_plots(load_many(args.reports), args.out):
+        print(info["path"])
     return 0

@@ -64,7 +64,7 @@ def test_plot_writes_valid_pngs(tmp_path):
     assert result.returncode == 0, result.stderr
     paths = result.stdout.split()
     runs = load_runs(REPORT)
-    assert len(paths) == runs.label.nunique() + 1  # one per kernel group + speedup
+    assert len(paths) >= 2 * runs.label.nunique() + 1  # time + phases per group, speedup
     for path in paths:
         with open(path, "rb") as png:
             header = png.read(24)
