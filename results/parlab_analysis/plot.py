@@ -27,7 +27,7 @@ def time_per_model(group, label, path):
     ax.bar(range(len(names)), medians, yerr=[below, above], capsize=4, color=colours)
     for index, flagged in enumerate(group["oversubscribed"]):
         if flagged:
-            ax.annotate("oversubscribed", (index, medians[index]), ha="center", va="bottom",
+            ax.annotate("oversubscribed", (index, medians[index] + above[index]), ha="center", va="bottom",
                         fontsize=7, rotation=90, xytext=(0, 4), textcoords="offset points")
     ax.set_xticks(range(len(names)), names, fontsize=8)
     ax.set_ylabel("median wall time per repetition [s]")
