@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "interrupt.h"
 #include "io_probe.h"
 #include "models/model.h"
 #include "overlap.h"
@@ -234,11 +235,13 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
         stage.AfterRepetition(timer);
       }
       const double total = MPI_Wtime() - start;
-      // One reduction both finds the slowest rank and tells every rank about failures.
-      double mine[2] = {total, run_error.empty() ? 0.0 : 1.0};
-      double worst[2] = {0, 0};
-      MPI_Allreduce(mine, worst, 2, MPI_DOUBLE, MPI_MAX, comm);
+      // One reduction finds the slowest rank and tells every rank about failures and stops.
+      double mine[3] = {total, run_error.empty() ? 0.0 : 1.0,
+                        static_cast<double>(LocalStopSignal())};
+      double worst[3] = {0, 0, 0};
+      MPI_Allreduce(mine, worst, 3, MPI_DOUBLE, MPI_MAX, comm);
       if (worst[1] > 0) AgreeOrThrow(comm, run_error);
+      if (worst[2] > 0) throw Interrupted(static_cast<int>(worst[2]));
       if (warmup) continue;
       local_rows.push_back(total);
       for (int p = 0; p < kPhaseCount; ++p) {
@@ -262,6 +265,8 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
     record.work = kernel->work();
     record.results = kernel->Results();
     record.notes = kernel->Notes();
+  } catch (const Interrupted&) {
+    throw;  // agreed by every rank of comm: the engine stops the experiment
   } catch (const std::exception& e) {
     record.status = "error";
     record.message = e.what();
@@ -338,13 +343,29 @@ int Engine::Run() {
     }
     RunRecord record;
     std::vector<double> local_rows;
-    if (world_rank < ranks) record = MeasureRun(spec, comms.at(ranks).get(), env, local_rows);
+    if (world_rank < ranks) {
+      try {
+        record = MeasureRun(spec, comms.at(ranks).get(), env, local_rows);
+      } catch (const Interrupted&) {
+        // The run is dropped; the world-wide agreement below stops the experiment.
+      }
+    }
     IdleBarrier(world_);
+    if (const int signal = AgreedStopSignal(world_); signal != 0) {
+      stop_signal_ = signal;
+      const std::string reason = std::string("interrupted by ") + SignalName(signal) +
+                                 " after " + std::to_string(spec.index) + " of " +
+                                 std::to_string(experiment_.runs.size()) + " runs";
+      for (Reporter* reporter : reporters_) reporter->End(false, reason);
+      return not_ok;
+    }
 
     const std::string payload =
         BroadcastString(world_, world_rank == 0 ? ToJson(record).dump() : std::string());
     FromJson(nlohmann::json::parse(payload), record);
     record.spec = &spec;
+    record.nodes = static_cast<int>(
+        std::set<std::string>(env.hostnames.begin(), env.hostnames.begin() + ranks).size());
     auto serial = serial_medians.find(spec.Label());
     Derive(record, serial == serial_medians.end() ? std::nan("") : serial->second);
     if (spec.model == "serial" && record.status == "ok")

@@ -18,10 +18,14 @@ class Engine {
          std::vector<Reporter*> reporters)
       : world_(world), experiment_(experiment), env_(env), reporters_(std::move(reporters)) {}
 
-  // Returns the number of runs that did not end "ok".
+  // Returns the number of runs that did not end "ok". Stops early, finishing every
+  // reporter with the runs completed so far, when a stop signal reaches any rank.
   int Run();
+  // The signal that stopped the experiment, 0 when it ran to the end.
+  int stop_signal() const { return stop_signal_; }
 
  private:
+  int stop_signal_ = 0;
   MPI_Comm world_;
   const Experiment& experiment_;
   const Environment& env_;

@@ -136,6 +136,8 @@ Environment CollectEnvironment(MPI_Comm world, int granted_thread_level) {
       {"slurm_job_nodelist", EnvOr("SLURM_JOB_NODELIST", "")},
       {"slurm_ntasks_per_node", EnvOr("SLURM_NTASKS_PER_NODE", "")},
       {"slurm_cpus_per_task", EnvOr("SLURM_CPUS_PER_TASK", "")},
+      {"slurm_array_job_id", EnvOr("SLURM_ARRAY_JOB_ID", "")},
+      {"slurm_array_task_id", EnvOr("SLURM_ARRAY_TASK_ID", "")},
   };
   return env;
 }

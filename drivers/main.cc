@@ -10,6 +10,7 @@
 #include "config.h"
 #include "engine.h"
 #include "environment.h"
+#include "interrupt.h"
 #include "models/model.h"
 #include "mpi_util.h"
 #include "primitives.h"
@@ -21,6 +22,7 @@ namespace {
 
 constexpr int kExitRunsFailed = 1;
 constexpr int kExitBadInput = 2;
+constexpr int kExitInterrupted = 4;
 
 std::string CommandLine(int argc, char** argv) {
   std::string line;
@@ -85,6 +87,7 @@ int Validate(MPI_Comm world, const std::string& path) {
 struct RunOptions {
   std::string config;
   std::string output;
+  std::string shape;  // "RxT": only the runs of this shape (one task of a sweep)
   bool quiet = false;
   bool dry_run = false;
 };
@@ -93,6 +96,18 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
                   const std::string& command_line) {
   Experiment experiment = LoadExperiment(world, options.config);
   if (!options.output.empty()) experiment.output = options.output;
+  if (!options.shape.empty()) {
+    int ranks = 0, threads = 0;
+    char extra = 0;
+    if (std::sscanf(options.shape.c_str(), "%dx%d%c", &ranks, &threads, &extra) != 2 ||
+        ranks < 1 || threads < 1)
+      throw ConfigError("--shape " + options.shape + ": expected RANKSxTHREADS, e.g. 2x1");
+    std::erase_if(experiment.runs, [&](const RunSpec& spec) {
+      return spec.shape.ranks != ranks || spec.shape.threads != threads;
+    });
+    if (experiment.runs.empty())
+      throw ConfigError(options.config + ": no run has the shape " + options.shape);
+  }
   const bool root = Rank(world) == 0;
   if (options.dry_run) {
     if (root) {
@@ -120,8 +135,15 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
   WarningReporter warnings(root);
   SummaryTable summary(root, stdout);
   Engine engine(world, experiment, env, {&report, &progress, &warnings, &summary});
+  InstallStopHandlers();
   const int not_ok = engine.Run();
   if (root) fmt::print("\nreport: {}\n", experiment.output);
+  if (engine.stop_signal() != 0) {
+    if (root)
+      fmt::print(stderr, "parlab: interrupted by {}: {} holds the runs completed so far, marked "
+                         "partial\n", SignalName(engine.stop_signal()), experiment.output);
+    return kExitInterrupted;
+  }
   if (not_ok > 0) {
     if (root) fmt::print(stderr, "parlab: {} run(s) did not verify or failed\n", not_ok);
     return kExitRunsFailed;
@@ -140,6 +162,7 @@ int Main(int argc, char** argv, int thread_level) {
   run->add_option("-o,--output", run_options.output, "report path (overrides [experiment].output)");
   run->add_flag("-q,--quiet", run_options.quiet, "no progress lines on stderr");
   run->add_flag("--dry-run", run_options.dry_run, "validate and list the runs, measure nothing");
+  run->add_option("--shape", run_options.shape, "only the runs of this RANKSxTHREADS shape");
   std::string validate_path;
   CLI::App* validate = app.add_subcommand("validate", "check an experiment file, run nothing");
   validate->add_option("config", validate_path, "experiment file (TOML)")->required();

@@ -19,6 +19,7 @@ struct RunRecord {
   std::string message;  // verification or error text
   int repetitions = 0;
   int ranks = 0;
+  int nodes = 1;  // distinct hosts among the run's ranks
   std::vector<double> samples;  // [repetition][rank][column], columns = kSampleColumns
   std::vector<double> cell_times;  // per repetition: the slowest rank's total
   double loop_s = 0;    // wall time of the measured-repetition loop, harness included

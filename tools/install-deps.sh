@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest
+  slurm-wlm munge
 )
 missing=()
 for p in "${packages[@]}"; do

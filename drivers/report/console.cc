@@ -22,6 +22,9 @@ namespace {
 std::string ShapeText(const RunSpec& spec) {
   return fmt::format("{}x{}", spec.shape.ranks, spec.shape.threads);
 }
+std::string ShapeText(const RunRecord& r) {
+  return r.nodes > 1 ? fmt::format("{} nodes {}", r.nodes, ShapeText(*r.spec)) : ShapeText(*r.spec);
+}
 std::string Number(double value, const char* format = "{:.2f}") {
   return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : "-";
 }
@@ -67,7 +70,7 @@ void WarningReporter::RunFinished(const RunRecord& r, const std::vector<double>&
 
 void SummaryTable::RunFinished(const RunRecord& r, const std::vector<double>&) {
   const RunSpec& spec = *r.spec;
-  rows_.push_back({spec.Label(), spec.model, ShapeText(spec), FormatSeconds(r.time.median),
+  rows_.push_back({spec.Label(), spec.model, ShapeText(r), FormatSeconds(r.time.median),
                    std::isfinite(r.rate) ? fmt::format("{:.4g} {}", r.rate, r.work.rate_unit) : "-",
                    Number(r.speedup), Number(r.efficiency),
                    r.status == "ok" ? "yes" : (r.status == "failed" ? "NO" : "error")});
@@ -96,9 +99,10 @@ std::string SummaryTable::Format(const std::vector<Row>& rows) {
   return out;
 }
 
-void SummaryTable::End(bool, const std::string&) {
+void SummaryTable::End(bool complete, const std::string& reason) {
   if (!root_) return;
   fmt::print(out_, "\n{}", Format(rows_));
+  if (!complete) fmt::print(out_, "(partial: {})\n", reason);
   std::fflush(out_);
 }
 

@@ -146,6 +146,7 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
   h5::SetAttribute(group, "model", spec.model);
   h5::SetAttribute(group, "ranks", spec.shape.ranks);
   h5::SetAttribute(group, "threads", spec.shape.threads);
+  h5::SetAttribute(group, "nodes", r.nodes);
   h5::SetAttribute(group, "size", static_cast<std::int64_t>(spec.params.size()));
   std::string params_text;
   for (const auto& [name, value] : spec.params.values()) {

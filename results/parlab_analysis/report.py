@@ -70,6 +70,7 @@ def load_runs(path):
                 "report": path, "experiment": experiment, "id": run_id,
                 "kernel": attrs["kernel"], "label": attrs["label"], "model": attrs["model"],
                 "ranks": int(attrs["ranks"]), "threads": int(attrs["threads"]),
+                "nodes": int(attrs.get("nodes", 1)),
                 "size": int(attrs["size"]), "params": attrs.get("params", ""),
                 "status": attrs["status"], "repetitions": len(times),
                 "rate_unit": attrs["rate_unit"], "work_amount": float(attrs["work_amount"]),

@@ -1,12 +1,16 @@
 #!/bin/bash
-# A run killed with SIGKILL mid-experiment must leave no file under the final name, and
-# its temporary report must be valid HDF5 holding every run finished before the kill.
-# usage: killed_run.sh PARLAB MPIRUN_ARGS... (the work dir is the current directory)
+# A run stopped mid-experiment keeps every run it finished.
+#  KILL: SIGKILL to the ranks: no file under the final name; the temporary report is valid
+#        HDF5 holding the finished runs, status "incomplete".
+#  TERM: SIGTERM to mpirun (as SLURM does before its kill): the report is finished under
+#        its final name, status "partial: interrupted by SIGTERM ...", exit code non-zero.
+# usage: killed_run.sh KILL|TERM PARLAB MPIRUN_ARGS... (work dir: the current directory)
 set -u
-parlab=$1
-shift
-config=$PWD/killed.toml
-report=$PWD/killed.h5
+signal=$1
+parlab=$2
+shift 2
+config=$PWD/killed-$signal.toml
+report=$PWD/killed-$signal.h5
 rm -f "$report" "$report.tmp"
 cat > "$config" <<'TOML'
 [experiment]
@@ -26,16 +30,30 @@ for _ in $(seq 1 600); do
   if h5ls "$report.tmp/runs/run-0002" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
-pkill -9 -f "parlab run $config" || true
-wait "$launcher"
-echo "launcher exited with $?"
 fail=0
-if [ -e "$report" ]; then echo "FAIL: a report exists under the final name"; fail=1; fi
-if ! h5ls -r "$report.tmp" > listing.txt 2>&1; then echo "FAIL: temporary report unreadable"; fail=1; fi
+if [ "$signal" = KILL ]; then
+  pkill -9 -f "parlab run $config" || true
+  wait "$launcher"
+  echo "launcher exited with $?"
+  kept=$report.tmp
+  if [ -e "$report" ]; then echo "FAIL: a report exists under the final name"; fail=1; fi
+  expected_status=incomplete
+else
+  start=$(date +%s.%N)
+  pkill -TERM -f "mpirun.*$config" || true
+  wait "$launcher"
+  rc=$?
+  echo "launcher exited with $rc after $(awk "BEGIN { print $(date +%s.%N) - $start }") s"
+  [ $rc -ne 0 ] || { echo "FAIL: exit code 0 after SIGTERM"; fail=1; }
+  kept=$report
+  if [ -e "$report.tmp" ]; then echo "FAIL: the temporary report was left behind"; fail=1; fi
+  expected_status="partial: interrupted by SIGTERM"
+fi
+if ! h5ls -r "$kept" > listing-$signal.txt 2>&1; then echo "FAIL: $kept unreadable"; fail=1; fi
 for run in run-0001 run-0002; do
-  grep -q "^/runs/$run/samples " listing.txt || { echo "FAIL: $run lost"; fail=1; }
+  grep -q "^/runs/$run/samples " listing-$signal.txt || { echo "FAIL: $run lost"; fail=1; }
 done
-h5dump -a /status "$report.tmp" | grep -q incomplete || { echo "FAIL: status not 'incomplete'"; fail=1; }
-cat listing.txt | grep -c "/samples " | sed 's/^/runs kept: /'
+h5dump -a /status "$kept" | grep -q "$expected_status" || { echo "FAIL: status not '$expected_status'"; fail=1; }
+grep -c "/samples " listing-$signal.txt | sed 's/^/runs kept: /'
 [ $fail -eq 0 ] && echo PASS
 exit $fail

@@ -1,0 +1,93 @@
+#!/bin/bash
+# A real SLURM on this machine: bring it up, run parlab as batch jobs, tear it down.
+#  1. sbatch --wait of config/tiny.toml on 2 tasks: report exists, its SLURM metadata
+#     matches the job, safe counter rows end at 0
+#  2. a job array of 2 shapes plus the merge job: one merged report; resubmitting runs
+#     only what is not done
+#  3. scancel --signal=TERM of a running job: a valid report marked partial
+#  4. down: no daemon left
+# usage: slurm_test.sh SOURCE_DIR PARLAB
+set -u
+source_dir=$1
+parlab=$2
+cluster=$source_dir/slurm/local-cluster.sh
+work=$(mktemp -d /tmp/psl.XXXX)  # short: socket paths are limited to 108 characters
+fail=0
+cleanup() {
+  "$cluster" down "$work" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if ! up=$("$cluster" up "$work" 2>&1); then
+  echo "FAIL: the local SLURM cluster cannot start: $up"
+  exit 1
+fi
+export SLURM_CONF=$work/slurm.conf
+export PARLAB=$parlab
+cd "$source_dir" || exit 1
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+
+# 1. One experiment as a batch job.
+job=$(sbatch --parsable --wait -o "$work/tiny-%j.out" slurm/parlab.sbatch config/tiny.toml \
+      "$work/tiny.h5" --quiet)
+rc=$?
+check "sbatch --wait tiny exits 0 (job $job)" "[ $rc -eq 0 ]"
+check "report exists" "[ -f $work/tiny.h5 ]"
+check "report records the job id" \
+      "h5dump -a /environment/slurm_job_id $work/tiny.h5 | grep -q '\"$job\"'"
+check "report records the node list" \
+      "h5dump -a /environment/slurm_job_nodelist $work/tiny.h5 | grep -q '\"$(hostname -s)\"'"
+check "safe counter rows end at 0" "/usr/bin/python3 - $work/tiny.h5 <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1]) as f:
+    rows = [r for r in f['runs'].values() if r.attrs['kernel'] == 'counter'
+            and r.attrs['param_variant'] != 'racy']
+    assert rows and all(r['results/final_value'][()] == 0 for r in rows)
+PY"
+
+# 2. A sweep: job array over 2 shapes, then the merge job.
+slurm/parlab-sweep tests/slurm/sweep.toml --out "$work/sweep" --wait > "$work/sweep.log" 2>&1
+rc=$?
+cat "$work/sweep.log"
+check "sweep of 2 shapes and merge exits 0" "[ $rc -eq 0 ]"
+check "merged report holds both shapes" "/usr/bin/python3 - $work/sweep/merged.h5 <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1]) as f:
+    shapes = {(int(r.attrs['ranks']), int(r.attrs['threads'])) for r in f['runs'].values()}
+    assert shapes == {(1, 2), (2, 1)}, shapes
+PY"
+check "every shape left a done marker with status 0" \
+      "[ \"\$(cat $work/sweep/done/shape-1x2 $work/sweep/done/shape-2x1)\" = \"\$(printf '0\n0')\" ]"
+slurm/parlab-sweep tests/slurm/sweep.toml --out "$work/sweep" --dry-run > "$work/again.log"
+check "resubmitting runs no shape that is done" "grep -q 'to run: none' $work/again.log"
+
+# 3. SIGTERM before the kill.
+cat > "$work/slow.toml" <<'TOML'
+[experiment]
+repetitions = 2
+warmups = 0
+[[run]]
+kernel = "wait"
+models = ["serial"]
+size = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+wait_us = 100000
+TOML
+job=$(sbatch --parsable -o "$work/slow-%j.out" slurm/parlab.sbatch "$work/slow.toml" "$work/slow.h5" --quiet)
+for _ in $(seq 300); do
+  HDF5_USE_FILE_LOCKING=FALSE h5ls "$work/slow.h5.tmp/runs/run-0002" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+scancel --signal=TERM "$job"
+for _ in $(seq 300); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.2; done
+cat "$work"/slow-*.out
+check "after SIGTERM the report is under its final name" "[ -f $work/slow.h5 ] && [ ! -e $work/slow.h5.tmp ]"
+check "it is marked partial" "h5dump -a /status $work/slow.h5 | grep -q 'partial: interrupted by SIGTERM'"
+check "it keeps the runs finished before" "h5ls $work/slow.h5/runs | grep -q run-0002"
+check "the job ended non-zero" "grep -q \"JobId=$job .*ExitCode=[1-9]\" $work/log/jobcomp.txt"
+
+# 4. Down leaves nothing running.
+"$cluster" down "$work"
+check "no slurmctld, slurmd or our munged left" \
+      "! pgrep -f \"slurm(ctld|d) -f $work\" >/dev/null && [ ! -f $work/run/munged.pid ]"
+[ $fail -eq 0 ] && echo PASS
+exit $fail
