@@ -8,6 +8,7 @@
 #include "io.h"
 #include "kernel.h"
 #include "montecarlo.h"
+#include "pingpong.h"
 #include "stencil.h"
 #include "triad.h"
 #include "wait.h"
@@ -18,7 +19,8 @@ const std::vector<KernelInfo>& KernelTable() {
   static const std::vector<KernelInfo> table = {
       DgemmKernelInfo(),   MonteCarloKernelInfo(), TriadKernelInfo(),
       CounterKernelInfo(), WaitKernelInfo(),       EmptyKernelInfo(),
-      StencilKernelInfo(), IoKernelInfo(),         FaultKernelInfo(),
+      StencilKernelInfo(), IoKernelInfo(),         PingPongKernelInfo(),
+      FaultKernelInfo(),
   };
   return table;
 }

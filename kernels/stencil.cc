@@ -40,6 +40,14 @@ class StencilKernel final : public Kernel {
     MPI_Cart_coords(cart_, ctx.rank, 2, coords);
     MPI_Cart_shift(cart_, 0, 1, &north_, &south_);
     MPI_Cart_shift(cart_, 1, 1, &west_, &east_);
+    // Which neighbours live on another node: their halos are timed as comm_inter.
+    MPI_Comm node = MPI_COMM_NULL;
+    MPI_Comm_split_type(cart_, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node);
+    int leader = ctx.rank;
+    MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node);
+    MPI_Comm_free(&node);
+    leaders_.assign(ctx.ranks, 0);
+    MPI_Allgather(&leader, 1, MPI_INT, leaders_.data(), 1, MPI_INT, cart_);
     dims_[0] = dims[0];
     dims_[1] = dims[1];
     rows_ = Partition(n_, dims[0], coords[0]);
@@ -61,16 +69,33 @@ class StencilKernel final : public Kernel {
   }
 
   void Run(PhaseTimer& timer) override {
+    comm_intra_ = comm_inter_ = 0;
     for (int it = 0; it < iterations_; ++it) Sweep(&timer);
+  }
+
+  bool Remote(int neighbour) const {
+    return neighbour != MPI_PROC_NULL && leaders_[neighbour] != leaders_[ctx_->rank];
+  }
+
+  // Halo time spent with one pair of neighbours, booked as inter-node when either is remote.
+  template <class F>
+  void TimedPair(int a, int b, F&& exchange) {
+    const double start = NowSeconds();
+    exchange();
+    (Remote(a) || Remote(b) ? comm_inter_ : comm_intra_) += NowSeconds() - start;
   }
 
   Verification Verify() override {
     // The timed sweeps kept going from repetition to repetition; by the maximum principle
     // every value must stay within the initial and boundary extremes.
     const bool bounded = WithinBounds();
-    // Then the same distributed code, from the initial state, against the serial result.
+    // Then the same distributed code, from the initial state, against the serial result
+    // (its halo times are not the measured ones: keep those).
+    const double intra = comm_intra_, inter = comm_inter_;
     Reset();
     for (int it = 0; it < iterations_; ++it) Sweep(nullptr);
+    comm_intra_ = intra;
+    comm_inter_ = inter;
     const std::vector<double> expected =
         StencilReference(n_, m_, rows_.begin, rows_.end, cols_.begin, cols_.end, iterations_);
     long long mismatches = 0;
@@ -107,6 +132,11 @@ class StencilKernel final : public Kernel {
     return {{"checksum", checksum_, "1", "sum of all points after the verification sweeps"},
             {"mismatches", static_cast<double>(mismatches_), "1",
              "points differing from the serial result (must be 0)"},
+            {"comm_intra", CommMax(comm_intra_), "s",
+             "halo time with neighbours on the same node, last repetition, slowest rank "
+             "(blocking: Sendrecv; nonblocking: Waitall)"},
+            {"comm_inter", CommMax(comm_inter_), "s",
+             "halo time with a neighbour on another node, last repetition, slowest rank"},
             {"process_rows", static_cast<double>(dims_[0]), "1", "process grid rows"},
             {"process_cols", static_cast<double>(dims_[1]), "1", "process grid columns"}};
   }
@@ -141,14 +171,18 @@ class StencilKernel final : public Kernel {
     double* g = grid_[cur_].data();
     const long long w = lc_ + 2;
     const int count = static_cast<int>(lc_);
-    MPI_Sendrecv(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, g + (lr_ + 1) * w + 1, count,
-                 MPI_DOUBLE, south_, 0, cart_, MPI_STATUS_IGNORE);
-    MPI_Sendrecv(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, g + 0 * w + 1, count, MPI_DOUBLE,
-                 north_, 1, cart_, MPI_STATUS_IGNORE);
-    MPI_Sendrecv(g + 1 * w + 1, 1, column_type_, west_, 2, g + 1 * w + lc_ + 1, 1, column_type_,
-                 east_, 2, cart_, MPI_STATUS_IGNORE);
-    MPI_Sendrecv(g + 1 * w + lc_, 1, column_type_, east_, 3, g + 1 * w + 0, 1, column_type_,
-                 west_, 3, cart_, MPI_STATUS_IGNORE);
+    TimedPair(north_, south_, [&] {
+      MPI_Sendrecv(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, g + (lr_ + 1) * w + 1, count,
+                   MPI_DOUBLE, south_, 0, cart_, MPI_STATUS_IGNORE);
+      MPI_Sendrecv(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, g + 0 * w + 1, count,
+                   MPI_DOUBLE, north_, 1, cart_, MPI_STATUS_IGNORE);
+    });
+    TimedPair(west_, east_, [&] {
+      MPI_Sendrecv(g + 1 * w + 1, 1, column_type_, west_, 2, g + 1 * w + lc_ + 1, 1,
+                   column_type_, east_, 2, cart_, MPI_STATUS_IGNORE);
+      MPI_Sendrecv(g + 1 * w + lc_, 1, column_type_, east_, 3, g + 1 * w + 0, 1, column_type_,
+                   west_, 3, cart_, MPI_STATUS_IGNORE);
+    });
   }
 
   void PostExchange(MPI_Request* requests) {
@@ -213,7 +247,11 @@ class StencilKernel final : public Kernel {
       }
       {
         auto scope = t.Measure(Phase::kWait);
+        const double start = NowSeconds();
         MPI_Waitall(8, requests, MPI_STATUSES_IGNORE);
+        // One wait covers every neighbour: inter-node as soon as one of them is remote.
+        const bool remote = Remote(north_) || Remote(south_) || Remote(west_) || Remote(east_);
+        (remote ? comm_inter_ : comm_intra_) += NowSeconds() - start;
       }
       auto scope = t.Measure(Phase::kCompute);
       std::vector<Rect> border = {{1, 2, 1, lc_ + 1}};
@@ -241,6 +279,14 @@ class StencilKernel final : public Kernel {
   int cur_ = 0;
   double checksum_ = 0;
   long long mismatches_ = 0;
+  std::vector<int> leaders_;
+  double comm_intra_ = 0, comm_inter_ = 0;
+
+  double CommMax(double mine) const {
+    double most = 0;
+    MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, ctx_->comm);
+    return most;
+  }
 };
 
 }  // namespace

@@ -1,0 +1,104 @@
+#include "pingpong.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace parlab {
+namespace {
+
+class PingPongKernel final : public Kernel {
+ public:
+  void Setup(const KernelParams& params, RunContext& ctx) override {
+    ctx_ = &ctx;
+    bytes_ = params.size();
+    rounds_ = params.Int("rounds");
+    if (ctx.ranks < 2) throw std::invalid_argument("pingpong needs 2 or more ranks");
+    if (bytes_ > (1LL << 30)) throw std::invalid_argument("pingpong messages are at most 1 GiB");
+    // Node of each rank: the lowest world rank sharing its memory.
+    MPI_Comm node = MPI_COMM_NULL;
+    MPI_Comm_split_type(ctx.comm, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node);
+    int leader = ctx.rank;
+    MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node);
+    MPI_Comm_free(&node);
+    leaders_.assign(ctx.ranks, 0);
+    MPI_Allgather(&leader, 1, MPI_INT, leaders_.data(), 1, MPI_INT, ctx.comm);
+    out_.assign(static_cast<std::size_t>(bytes_), 0);
+    in_.assign(static_cast<std::size_t>(bytes_), 0);
+    for (std::size_t i = 0; i < out_.size(); ++i) out_[i] = static_cast<char>(i * 31 + ctx.rank);
+  }
+
+  void Run(PhaseTimer& timer) override {
+    auto scope = timer.Measure(Phase::kComm);
+    const int count = static_cast<int>(bytes_);
+    half_rtt_.assign(ctx_->ranks, NAN);
+    wrong_ = 0;
+    for (int partner = 1; partner < ctx_->ranks; ++partner) {
+      if (ctx_->rank != 0 && ctx_->rank != partner) continue;
+      const double start = MPI_Wtime();
+      for (std::int64_t r = 0; r < rounds_; ++r) {
+        if (ctx_->rank == 0) {
+          MPI_Send(out_.data(), count, MPI_BYTE, partner, 0, ctx_->comm);
+          MPI_Recv(in_.data(), count, MPI_BYTE, partner, 0, ctx_->comm, MPI_STATUS_IGNORE);
+        } else {
+          MPI_Recv(in_.data(), count, MPI_BYTE, 0, 0, ctx_->comm, MPI_STATUS_IGNORE);
+          MPI_Send(in_.data(), count, MPI_BYTE, 0, 0, ctx_->comm);  // echo what came
+        }
+      }
+      if (ctx_->rank == 0) {
+        half_rtt_[partner] = (MPI_Wtime() - start) / (2.0 * static_cast<double>(rounds_));
+        wrong_ += std::memcmp(in_.data(), out_.data(), out_.size()) != 0;
+      }
+    }
+  }
+
+  Verification Verify() override {
+    long long wrong = wrong_;
+    MPI_Bcast(&wrong, 1, MPI_LONG_LONG, 0, ctx_->comm);
+    return {wrong == 0, wrong == 0 ? "every echo matched what was sent"
+                                   : std::to_string(wrong) + " partner(s) echoed wrong bytes"};
+  }
+
+  Work work() const override {
+    return {2.0 * static_cast<double>(bytes_) * static_cast<double>(rounds_) * (ctx_->ranks - 1),
+            "byte", "GB/s", 1e9};
+  }
+
+  std::vector<KernelResult> Results() const override {
+    double intra = NAN, inter = NAN;  // fastest partner of each kind, as seen by rank 0
+    if (ctx_->rank == 0) {
+      for (int p = 1; p < ctx_->ranks; ++p) {
+        double& slot = leaders_[p] == leaders_[0] ? intra : inter;
+        if (std::isnan(slot) || half_rtt_[p] < slot) slot = half_rtt_[p];
+      }
+    }
+    double both[2] = {intra, inter};
+    MPI_Bcast(both, 2, MPI_DOUBLE, 0, ctx_->comm);
+    const double b = static_cast<double>(bytes_);
+    return {{"latency_intra", both[0], "s", "half round trip to a rank on rank 0's node (NaN: none)"},
+            {"latency_inter", both[1], "s", "half round trip to a rank on another node (NaN: none)"},
+            {"bandwidth_intra", b / both[0], "byte/s", "message size / intra-node half round trip"},
+            {"bandwidth_inter", b / both[1], "byte/s", "message size / inter-node half round trip"}};
+  }
+
+ private:
+  RunContext* ctx_ = nullptr;
+  long long bytes_ = 8;
+  std::int64_t rounds_ = 100;
+  std::vector<int> leaders_;
+  std::vector<char> out_, in_;
+  std::vector<double> half_rtt_;
+  long long wrong_ = 0;
+};
+
+}  // namespace
+
+KernelInfo PingPongKernelInfo() {
+  return {"pingpong",
+          "point-to-point latency and bandwidth, same node vs other node (rank 0 with each rank)",
+          "message size in bytes",
+          {{"rounds", ParamType::kInt, std::int64_t{100}, "round trips per partner", {}, 1}},
+          [] { return std::make_unique<PingPongKernel>(); }};
+}
+
+}  // namespace parlab
