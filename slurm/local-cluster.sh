@@ -1,14 +1,15 @@
 #!/bin/bash
 # A real single-host SLURM (munge + slurmctld + slurmd from Debian's packages) under
 # WORKDIR, with its own slurm.conf, state, spool and logs on non-default ports.
-#   local-cluster.sh up WORKDIR      start (idempotent); prints the SLURM_CONF to export
+#   local-cluster.sh up WORKDIR [N]  start (idempotent) with N emulated nodes (default 1);
+#                                    prints the SLURM_CONF to export
 #   local-cluster.sh down WORKDIR    cancel every job, stop what up started (idempotent)
 #   local-cluster.sh status WORKDIR  what runs
 # Keep WORKDIR short: unix socket paths are limited to 108 characters.
 set -u
 cmd=${1:-}
 work=${2:-}
-[ -n "$cmd" ] && [ -n "$work" ] || { echo "usage: $0 up|down|status WORKDIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$work" ] || { echo "usage: $0 up|down|status WORKDIR [NODES]" >&2; exit 2; }
 work=$(realpath -m "$work")
 conf=$work/slurm.conf
 host=$(hostname -s)
@@ -39,7 +40,7 @@ start_munge() {
 }
 
 write_conf() {
-  local port node
+  local port node count=$1
   port=$(free_port)
   node=$(slurmd -C | head -1 | sed 's/^NodeName=[^ ]* //')
   cat > "$conf" <<CONF
@@ -69,27 +70,52 @@ ReturnToService=2
 KillWait=5
 SchedulerParameters=batch_sched_delay=0
 MinJobAge=5
-NodeName=$host NodeAddr=127.0.0.1 $node
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
+  if [ "$count" = 1 ]; then
+    echo "NodeName=$host NodeAddr=127.0.0.1 $node" >> "$conf"
+  else
+    # Emulated nodes: one slurmd each, on its own port, in its own UTS namespace.
+    echo "SlurmdParameters=config_overrides" >> "$conf"
+    for i in $(seq 1 "$count"); do
+      echo "NodeName=node$i NodeHostname=node$i NodeAddr=127.0.0.1 Port=$((port + 1 + i)) $node" >> "$conf"
+    done
+  fi
+  echo "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP" >> "$conf"
+  echo "$count" > "$work/nodes"
+}
+
+node_names() {
+  if [ "$(cat "$work/nodes" 2>/dev/null || echo 1)" = 1 ]; then echo "$host"
+  else seq -f "node%g" 1 "$(cat "$work/nodes")"; fi
 }
 
 up() {
+  local count=${1:-1}
   export SLURM_CONF=$conf
-  if alive "$work/run/slurmctld.pid" && alive "$work/run/slurmd-$host.pid"; then
+  if [ -f "$conf" ] && [ "$(cat "$work/nodes" 2>/dev/null)" = "$count" ] &&
+     alive "$work/run/slurmctld.pid" && [ "$(sinfo -h -N -o %T 2>/dev/null | grep -c idle)" = "$count" ]; then
     echo "export SLURM_CONF=$conf"
     return 0
   fi
   for tool in slurmctld slurmd munged sinfo; do
     command -v "$tool" >/dev/null || { echo "up: $tool not installed (slurm-wlm, munge)" >&2; return 1; }
   done
-  mkdir -p "$work"/{state,run,log} "$work/spool/$host" "$work/tmp/$host"
+  mkdir -p "$work"/{state,run,log}
   start_munge || return 1
-  [ -f "$conf" ] || write_conf
+  [ -f "$conf" ] || write_conf "$count"
   alive "$work/run/slurmctld.pid" || slurmctld -f "$conf" || { echo "up: slurmctld failed: $(tail -3 "$work/log/slurmctld.log")" >&2; return 1; }
-  alive "$work/run/slurmd-$host.pid" || slurmd -f "$conf" || { echo "up: slurmd failed: $(tail -3 "$work/log/slurmd-$host.log")" >&2; return 1; }
+  for name in $(node_names); do
+    mkdir -p "$work/spool/$name" "$work/tmp/$name"
+    alive "$work/run/slurmd-$name.pid" && continue
+    if [ "$name" = "$host" ]; then
+      slurmd -f "$conf"
+    else
+      # Own hostname per node, or Open MPI's shared-memory segments of both collide.
+      unshare --uts sh -c "hostname $name && exec slurmd -N $name -f $conf"
+    fi || { echo "up: slurmd $name failed: $(tail -3 "$work/log/slurmd-$name.log")" >&2; return 1; }
+  done
   for _ in $(seq 100); do
-    [ "$(sinfo -h -N -o %T 2>/dev/null | head -1)" = idle ] && { echo "export SLURM_CONF=$conf"; return 0; }
+    [ "$(sinfo -h -N -o %T 2>/dev/null | grep -c idle)" = "$count" ] && { echo "export SLURM_CONF=$conf"; return 0; }
     sleep 0.2
   done
   echo "up: the node never became idle: $(sinfo -h -N -o '%T %E' 2>&1 | head -1)" >&2
@@ -132,7 +158,7 @@ status() {
 }
 
 case "$cmd" in
-  up) up ;;
+  up) up "${3:-1}" ;;
   down) down ;;
   status) status ;;
   *) echo "usage: $0 up|down|status WORKDIR" >&2; exit 2 ;;

@@ -22,8 +22,10 @@ namespace {
 std::string ShapeText(const RunSpec& spec) {
   return fmt::format("{}x{}", spec.shape.ranks, spec.shape.threads);
 }
+// nodes x ranks per node x threads: how the shape sat on the machine.
 std::string ShapeText(const RunRecord& r) {
-  return r.nodes > 1 ? fmt::format("{} nodes {}", r.nodes, ShapeText(*r.spec)) : ShapeText(*r.spec);
+  const int per_node = (r.spec->shape.ranks + r.nodes - 1) / r.nodes;
+  return fmt::format("{}x{}x{}", r.nodes, per_node, r.spec->shape.threads);
 }
 std::string Number(double value, const char* format = "{:.2f}") {
   return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : "-";
@@ -77,7 +79,7 @@ void SummaryTable::RunFinished(const RunRecord& r, const std::vector<double>&) {
 }
 
 std::string SummaryTable::Format(const std::vector<Row>& rows) {
-  std::vector<Row> all = {{"kernel", "model", "ranks x threads", "median time", "rate",
+  std::vector<Row> all = {{"kernel", "model", "nodes x ranks/node x threads", "median time", "rate",
                            "speedup", "efficiency", "verified"}};
   all.insert(all.end(), rows.begin(), rows.end());
   std::size_t width[8] = {};
@@ -101,6 +103,10 @@ std::string SummaryTable::Format(const std::vector<Row>& rows) {
 
 void SummaryTable::End(bool complete, const std::string& reason) {
   if (!root_) return;
+  // Grouped by node count, in measuring order within a group.
+  std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
+    return std::stoi(a.shape) < std::stoi(b.shape);
+  });
   fmt::print(out_, "\n{}", Format(rows_));
   if (!complete) fmt::print(out_, "(partial: {})\n", reason);
   std::fflush(out_);

@@ -1,7 +1,7 @@
 """`summary`: the per-kernel table, recomputed from raw samples."""
 import math
 
-COLUMNS = ["kernel", "model", "nodes", "ranks x threads", "median (min-max)", "rate", "speedup",
+COLUMNS = ["kernel", "model", "nodes x ranks/node x threads", "median (min-max)", "rate", "speedup",
            "efficiency", "karp-flatt", "verified"]
 
 
@@ -24,7 +24,8 @@ def rows(runs):
     for run in runs.sort_values("nodes", kind="stable").itertuples():
         spread = f"{_seconds(run.median_s)} ({_seconds(run.min_s)}-{_seconds(run.max_s)})"
         rate = f"{run.rate:.4g} {run.rate_unit}" if math.isfinite(run.rate) else "-"
-        out.append([run.label, run.model, str(run.nodes), f"{run.ranks}x{run.threads}", spread, rate,
+        per_node = -(-run.ranks // run.nodes)
+        out.append([run.label, run.model, f"{run.nodes}x{per_node}x{run.threads}", spread, rate,
                     _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
                     "yes" if run.status == "ok" else run.status])
     return out
@@ -45,7 +46,7 @@ def render(runs, style="terminal"):
         lines += ["| " + " | ".join(row) + " |" for row in table]
         return "\n".join(lines) + "\n"
     widths = [max(len(str(r[i])) for r in [COLUMNS] + table) for i in range(len(COLUMNS))]
-    left = {0, 1, 9}
+    left = {0, 1, 8}
 
     def line(cells):
         return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w)

@@ -25,27 +25,7 @@ check "2-node run exits 0" "[ $? -eq 0 ]" || cat "$work/two.out"
 "$@" -n 4 "$parlab" run "$config" -o "$work/one.h5" -q > "$work/one.out" 2>&1
 check "1-node run exits 0" "[ $? -eq 0 ]"
 check "results equal bitwise, report lists 2 nodes, inter-node latency positive" \
-  "/usr/bin/python3 - $work/two.h5 $work/one.h5 <<'PY'
-import math, sys, h5py
-two, one = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-hosts = set(h.decode() for h in two['environment/hostnames'][()])
-assert hosts == {'node1', 'node2'}, hosts
-for name, run in two['runs'].items():
-    assert run.attrs['status'] == 'ok', (name, run.attrs['message'])
-    assert int(run.attrs['nodes']) == 2, name
-    kernel = run.attrs['kernel']
-    if kernel in ('stencil', 'io'):
-        a = run['results/checksum'][()]
-        b = one['runs'][name]['results/checksum'][()]
-        assert a == b, (name, a, b)  # bitwise: same doubles
-        print(name, kernel, 'checksum equal', a)
-    if kernel == 'pingpong':
-        inter = run['results/latency_inter'][()]
-        assert math.isfinite(inter) and inter > 0, inter
-        print(name, 'inter-node latency', inter)
-    if kernel == 'stencil':
-        assert run['results/comm_inter'][()] > 0, name  # halos crossed the nodes
-PY"
+  "/usr/bin/python3 $source_dir/tests/cluster/check_multinode.py $work/two.h5 $work/one.h5"
 "$tool" down
 check "down leaves no namespace and no state" \
   "! ip netns list | grep -q \"^$PARLAB_NETNS_PREFIX-\" && [ ! -d /run/parlab-netns-$PARLAB_NETNS_PREFIX ]"
