@@ -303,6 +303,11 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
       for (int t : threads)
         if (model->Accepts({r, t}) && seen.insert({r, t}).second) cells.push_back({model, {r, t}});
   }
+  const double planned = static_cast<double>(stages.size()) * static_cast<double>(sizes.size()) *
+                         static_cast<double>(combos.size()) * static_cast<double>(cells.size());
+  if (planned + static_cast<double>(runs.size()) > 100000)
+    ctx.Fail(run, fmt::format("{} expands to {:.0f} runs (at most 100000 in an experiment)",
+                              where, planned));
   for (const std::string& stage : stages) {
     for (std::int64_t size : sizes) {
       for (const auto& combo : combos) {

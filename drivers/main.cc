@@ -76,12 +76,22 @@ int Info(MPI_Comm world, int thread_level) {
   return 0;
 }
 
-int Validate(MPI_Comm world, const std::string& path) {
-  const Experiment experiment = LoadExperiment(world, path);
-  if (Rank(world) == 0)
-    fmt::print("{}: valid: {} runs, needs {} rank(s): mpirun -n {} parlab run {}\n", path,
-               experiment.runs.size(), experiment.ranks_needed(), experiment.ranks_needed(), path);
-  return 0;
+// One line per file: valid (with the ranks it needs) or the error. Exit 2 if any is bad.
+int Validate(MPI_Comm world, const std::vector<std::string>& paths) {
+  int bad = 0;
+  for (const std::string& path : paths) {
+    try {
+      const Experiment experiment = LoadExperiment(world, path);
+      if (Rank(world) == 0)
+        fmt::print("{}: valid: {} runs, needs {} rank(s): mpirun -n {} parlab run {}\n", path,
+                   experiment.runs.size(), experiment.ranks_needed(), experiment.ranks_needed(),
+                   path);
+    } catch (const ConfigError& e) {
+      ++bad;
+      if (Rank(world) == 0) fmt::print(stderr, "parlab: error: {}\n", e.what());
+    }
+  }
+  return bad == 0 ? 0 : kExitBadInput;
 }
 
 struct RunOptions {
@@ -128,6 +138,7 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
     throw CollectiveError(fmt::format("the MPI library granted only {}; parlab needs at least "
                                       "MPI_THREAD_FUNNELED", ThreadLevelName(thread_level)));
   PrepareOutputPath(world, experiment.output);
+  const OutputLock lock(world, experiment.output);
 
   const Environment env = CollectEnvironment(world, thread_level);
   Hdf5Report report(world, experiment.output, command_line);
@@ -163,9 +174,9 @@ int Main(int argc, char** argv, int thread_level) {
   run->add_flag("-q,--quiet", run_options.quiet, "no progress lines on stderr");
   run->add_flag("--dry-run", run_options.dry_run, "validate and list the runs, measure nothing");
   run->add_option("--shape", run_options.shape, "only the runs of this RANKSxTHREADS shape");
-  std::string validate_path;
-  CLI::App* validate = app.add_subcommand("validate", "check an experiment file, run nothing");
-  validate->add_option("config", validate_path, "experiment file (TOML)")->required();
+  std::vector<std::string> validate_paths;
+  CLI::App* validate = app.add_subcommand("validate", "check experiment files, run nothing");
+  validate->add_option("config", validate_paths, "experiment file(s) (TOML)")->required();
   CLI::App* list = app.add_subcommand("list", "kernels, execution models and their parameters");
   CLI::App* info = app.add_subcommand("info", "versions, cores and thread binding of this launch");
   std::string primitives_output;
@@ -196,7 +207,7 @@ int Main(int argc, char** argv, int thread_level) {
     }
     return 0;
   }
-  if (*validate) return Validate(world, validate_path);
+  if (*validate) return Validate(world, validate_paths);
   return RunExperiment(world, thread_level, run_options, CommandLine(argc, argv));
 }
 

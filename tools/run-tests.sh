@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 jobs=$(nproc)
 cmake --preset asan -DPARLAB_WERROR=ON >/dev/null
-cmake --build --preset asan -j "$jobs" --target parlab_unit_tests parlab_mpi_tests >/dev/null
+cmake --build --preset asan -j "$jobs" --target parlab parlab_unit_tests parlab_mpi_tests >/dev/null
 cmake --preset release -DPARLAB_WERROR=ON -DPARLAB_ASAN_BUILD_DIR="$PWD/build/asan" >/dev/null
 cmake --build --preset release -j "$jobs" >/dev/null
 cd build/release

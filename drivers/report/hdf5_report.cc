@@ -1,7 +1,11 @@
 #include "report/hdf5_report.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include <cmath>
 #include <cstdio>
@@ -73,6 +77,46 @@ void PrepareOutputPath(MPI_Comm world, const std::string& output) {
                           parent.empty() ? "." : parent.string(), std::strerror(errno));
   }
   AgreeOrThrow(world, error);
+}
+
+OutputLock::OutputLock(MPI_Comm world, const std::string& output) : path_(output + ".lock") {
+  std::string error;
+  if (Rank(world) == 0) {
+    const std::string me = Hostname() + " " + std::to_string(getpid());
+    for (int attempt = 0; attempt < 2 && !owner_ && error.empty(); ++attempt) {
+      const int fd = open(path_.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+      if (fd >= 0) {
+        const bool written = write(fd, me.data(), me.size()) == static_cast<ssize_t>(me.size());
+        close(fd);
+        owner_ = true;
+        if (!written) error = fmt::format("cannot write lock file {}", path_);
+        break;
+      }
+      if (errno != EEXIST) {
+        error = fmt::format("output {}: cannot create lock file {}: {}", output, path_,
+                            std::strerror(errno));
+        break;
+      }
+      std::ifstream in(path_);
+      std::string host;
+      long pid = 0;
+      in >> host >> pid;
+      const bool stale = host == Hostname() && pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 &&
+                         errno == ESRCH;
+      if (stale && attempt == 0) {
+        std::remove(path_.c_str());  // its writer is gone: take over
+        continue;
+      }
+      error = fmt::format("output {} is being written by another parlab (pid {} on {}; lock file "
+                          "{}): choose another --output, or remove the lock if that job is gone",
+                          output, pid, host, path_);
+    }
+  }
+  AgreeOrThrow(world, error);
+}
+
+OutputLock::~OutputLock() {
+  if (owner_) std::remove(path_.c_str());
 }
 
 Hdf5Report::Hdf5Report(MPI_Comm world, std::string output, std::string command_line)
