@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -94,6 +95,43 @@ int Validate(MPI_Comm world, const std::vector<std::string>& paths) {
   return bad == 0 ? 0 : kExitBadInput;
 }
 
+// Refuses, before any work, a run whose ranks on one node would need more memory than the
+// node has available (MemAvailable), naming both figures. Collective.
+void CheckMemory(MPI_Comm world, const Experiment& experiment) {
+  MPI_Comm raw = MPI_COMM_NULL;
+  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, Rank(world), MPI_INFO_NULL, &raw);
+  CommHandle node(raw);
+  std::vector<int> node_ranks(static_cast<std::size_t>(Size(node.get())));
+  const int me = Rank(world);
+  MPI_Allgather(&me, 1, MPI_INT, node_ranks.data(), 1, MPI_INT, node.get());
+  double available = 0;
+  {
+    std::ifstream in("/proc/meminfo");
+    for (std::string key; in >> key;) {
+      double kilobytes = 0;
+      in >> kilobytes;
+      if (key == "MemAvailable:") available = kilobytes * 1024;
+      in.ignore(256, '\n');
+    }
+  }
+  std::string error;
+  for (const RunSpec& spec : experiment.runs) {
+    const KernelInfo* info = FindKernel(spec.kernel);
+    if (!info->memory_per_rank || available <= 0) continue;
+    const auto here = static_cast<int>(std::count_if(
+        node_ranks.begin(), node_ranks.end(), [&](int r) { return r < spec.shape.ranks; }));
+    const double need = info->memory_per_rank(spec.params, spec.shape.ranks) * here;
+    if (need > 0.9 * available) {
+      error = fmt::format("{}: {} {} {}x{} needs {:.1f} GiB on {} ({} rank(s) there), which has "
+                          "{:.1f} GiB available", experiment.config_path, spec.id, spec.Label(),
+                          spec.shape.ranks, spec.shape.threads, need / (1 << 30), Hostname(),
+                          here, available / (1 << 30));
+      break;
+    }
+  }
+  AgreeOrThrow(world, error);
+}
+
 struct RunOptions {
   std::string config;
   std::string output;
@@ -137,6 +175,7 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
   if (thread_level < MPI_THREAD_FUNNELED)
     throw CollectiveError(fmt::format("the MPI library granted only {}; parlab needs at least "
                                       "MPI_THREAD_FUNNELED", ThreadLevelName(thread_level)));
+  CheckMemory(world, experiment);
   PrepareOutputPath(world, experiment.output);
   const OutputLock lock(world, experiment.output);
 

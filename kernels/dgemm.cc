@@ -194,7 +194,12 @@ KernelInfo DgemmKernelInfo() {
             {"blocked", "blas"}},
            {"verify_samples", ParamType::kInt, std::int64_t{256},
             "entries of C checked against a naive dot product", {}, 1}},
-          [] { return std::make_unique<DgemmKernel>(); }};
+          [] { return std::make_unique<DgemmKernel>(); },
+          false,
+          [](const KernelParams& p, int ranks) {  // A and C rows, all of B
+            const double n = static_cast<double>(p.size());
+            return 8.0 * (2.0 * n * n / ranks + n * n);
+          }};
 }
 
 }  // namespace parlab

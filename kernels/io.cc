@@ -228,7 +228,10 @@ KernelInfo IoKernelInfo() {
            {"hints", ParamType::kString, std::string(""),
             "MPI_Info hints, \"key=value;key=value\" (e.g. cb_nodes=1;romio_cb_write=enable)"}},
           [] { return std::make_unique<IoKernel>(); },
-          /*has_event_loop=*/true};
+          /*has_event_loop=*/true,
+          [](const KernelParams& p, int ranks) {  // array, snapshot, read-back buffer
+            return 3.0 * 8 * static_cast<double>(p.size()) / ranks;
+          }};
 }
 
 }  // namespace parlab

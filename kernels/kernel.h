@@ -113,6 +113,8 @@ struct KernelInfo {
   std::vector<ParamSpec> params;
   std::function<std::unique_ptr<Kernel>()> make;
   bool has_event_loop = false;  // can run under the async model
+  // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
+  std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
 };
 
 const std::vector<KernelInfo>& KernelTable();

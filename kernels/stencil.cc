@@ -336,7 +336,12 @@ KernelInfo StencilKernelInfo() {
            {"exchange", ParamType::kString, std::string("nonblocking"),
             "blocking (MPI_Sendrecv) | nonblocking (Isend/Irecv, interior computed meanwhile)",
             {"blocking", "nonblocking"}}},
-          [] { return std::make_unique<StencilKernel>(); }};
+          [] { return std::make_unique<StencilKernel>(); },
+          false,
+          [](const KernelParams& p, int ranks) {  // two grids
+            const double m = static_cast<double>(p.Int("cols") > 0 ? p.Int("cols") : p.size());
+            return 2.0 * 8 * static_cast<double>(p.size()) * m / ranks;
+          }};
 }
 
 }  // namespace parlab

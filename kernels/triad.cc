@@ -96,7 +96,9 @@ KernelInfo TriadKernelInfo() {
           "total array length in elements (split over ranks and threads)",
           {{"iterations", ParamType::kInt, std::int64_t{10}, "triads per repetition", {}, 1},
            {"scalar", ParamType::kDouble, 3.0, "the scalar s", {}, -1e300}},
-          [] { return std::make_unique<TriadKernel>(); }};
+          [] { return std::make_unique<TriadKernel>(); },
+          false,
+          [](const KernelParams& p, int ranks) { return 3.0 * 8 * static_cast<double>(p.size()) / ranks; }};
 }
 
 }  // namespace parlab
