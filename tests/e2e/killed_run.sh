@@ -9,20 +9,9 @@ set -u
 signal=$1
 parlab=$2
 shift 2
-config=$PWD/killed-$signal.toml
+config=$(dirname "$(realpath "$0")")/slow.toml
 report=$PWD/killed-$signal.h5
 rm -f "$report" "$report.tmp"
-cat > "$config" <<'TOML'
-[experiment]
-name = "killed"
-repetitions = 2
-warmups = 0
-[[run]]
-kernel = "wait"
-models = ["serial"]
-size = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-wait_us = 100000
-TOML
 "$@" -n 2 "$parlab" run "$config" -o "$report" -q >/dev/null 2>&1 &
 launcher=$!
 export HDF5_USE_FILE_LOCKING=FALSE
@@ -32,7 +21,7 @@ for _ in $(seq 1 600); do
 done
 fail=0
 if [ "$signal" = KILL ]; then
-  pkill -9 -f "parlab run $config" || true
+  pkill -9 -f "parlab run $config -o $report " || true
   wait "$launcher"
   echo "launcher exited with $?"
   kept=$report.tmp
@@ -40,7 +29,7 @@ if [ "$signal" = KILL ]; then
   expected_status=incomplete
 else
   start=$(date +%s.%N)
-  pkill -TERM -f "mpirun.*$config" || true
+  pkill -TERM -f "mpirun.*$config -o $report " || true
   wait "$launcher"
   rc=$?
   echo "launcher exited with $rc after $(awk "BEGIN { print $(date +%s.%N) - $start }") s"

@@ -62,17 +62,7 @@ slurm/parlab-sweep tests/slurm/sweep.toml --out "$work/sweep" --dry-run > "$work
 check "resubmitting runs no shape that is done" "grep -q 'to run: none' $work/again.log"
 
 # 3. SIGTERM before the kill.
-cat > "$work/slow.toml" <<'TOML'
-[experiment]
-repetitions = 2
-warmups = 0
-[[run]]
-kernel = "wait"
-models = ["serial"]
-size = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-wait_us = 100000
-TOML
-job=$(sbatch --parsable -o "$work/slow-%j.out" slurm/parlab.sbatch "$work/slow.toml" "$work/slow.h5" --quiet)
+job=$(sbatch --parsable -o "$work/slow-%j.out" slurm/parlab.sbatch tests/e2e/slow.toml "$work/slow.h5" --quiet)
 for _ in $(seq 300); do
   HDF5_USE_FILE_LOCKING=FALSE h5ls "$work/slow.h5.tmp/runs/run-0002" >/dev/null 2>&1 && break
   sleep 0.1
