@@ -37,4 +37,18 @@ void AgreeOrThrow(MPI_Comm comm, const std::string& local_error) {
   if (!message.empty()) throw CollectiveError(message);
 }
 
+std::vector<int> NodeLeaders(MPI_Comm comm) {
+  const int rank = RankOf(comm);
+  int size = 0;
+  MPI_Comm_size(comm, &size);
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  int leader = rank;
+  MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node);
+  MPI_Comm_free(&node);
+  std::vector<int> leaders(static_cast<std::size_t>(size), 0);
+  MPI_Allgather(&leader, 1, MPI_INT, leaders.data(), 1, MPI_INT, comm);
+  return leaders;
+}
+
 }  // namespace parlab

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace parlab {
 
@@ -24,5 +25,9 @@ std::string FirstMessage(MPI_Comm comm, const std::string& local);
 // Collective: when any rank passes a non-empty error, every rank throws
 // CollectiveError with the lowest such rank's message.
 void AgreeOrThrow(MPI_Comm comm, const std::string& local_error);
+
+// Collective: for each rank of comm, the lowest rank sharing its node's memory, so two
+// ranks are on the same node exactly when their entries are equal.
+std::vector<int> NodeLeaders(MPI_Comm comm);
 
 }  // namespace parlab

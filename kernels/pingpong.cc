@@ -1,5 +1,7 @@
 #include "pingpong.h"
 
+#include "collective.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,14 +17,7 @@ class PingPongKernel final : public Kernel {
     rounds_ = params.Int("rounds");
     if (ctx.ranks < 2) throw std::invalid_argument("pingpong needs 2 or more ranks");
     if (bytes_ > (1LL << 30)) throw std::invalid_argument("pingpong messages are at most 1 GiB");
-    // Node of each rank: the lowest world rank sharing its memory.
-    MPI_Comm node = MPI_COMM_NULL;
-    MPI_Comm_split_type(ctx.comm, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node);
-    int leader = ctx.rank;
-    MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node);
-    MPI_Comm_free(&node);
-    leaders_.assign(ctx.ranks, 0);
-    MPI_Allgather(&leader, 1, MPI_INT, leaders_.data(), 1, MPI_INT, ctx.comm);
+    leaders_ = NodeLeaders(ctx.comm);  // which rank lives on which node
     out_.assign(static_cast<std::size_t>(bytes_), 0);
     in_.assign(static_cast<std::size_t>(bytes_), 0);
     for (std::size_t i = 0; i < out_.size(); ++i) out_[i] = static_cast<char>(i * 31 + ctx.rank);

@@ -1,5 +1,7 @@
 #include "stencil.h"
 
+#include "collective.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -40,14 +42,7 @@ class StencilKernel final : public Kernel {
     MPI_Cart_coords(cart_, ctx.rank, 2, coords);
     MPI_Cart_shift(cart_, 0, 1, &north_, &south_);
     MPI_Cart_shift(cart_, 1, 1, &west_, &east_);
-    // Which neighbours live on another node: their halos are timed as comm_inter.
-    MPI_Comm node = MPI_COMM_NULL;
-    MPI_Comm_split_type(cart_, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node);
-    int leader = ctx.rank;
-    MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node);
-    MPI_Comm_free(&node);
-    leaders_.assign(ctx.ranks, 0);
-    MPI_Allgather(&leader, 1, MPI_INT, leaders_.data(), 1, MPI_INT, cart_);
+    leaders_ = NodeLeaders(cart_);  // neighbours on another node: halos timed as comm_inter
     dims_[0] = dims[0];
     dims_[1] = dims[1];
     rows_ = Partition(n_, dims[0], coords[0]);
