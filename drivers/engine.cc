@@ -31,10 +31,9 @@ std::string PlacementText(const std::vector<ThreadPlacement>& placements) {
 // confined to fewer CPUs than there are threads (e.g. mpirun's default --bind-to core).
 std::string OversubscriptionWarning(MPI_Comm comm, const Shape& shape, int cores_online,
                                     const std::vector<ThreadPlacement>& placements) {
-  MPI_Comm raw = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &raw);
-  CommHandle node(raw);
-  const int on_node = Size(node.get());
+  const std::vector<int> leaders = NodeLeaders(comm);
+  const int on_node = static_cast<int>(
+      std::count(leaders.begin(), leaders.end(), leaders[static_cast<std::size_t>(Rank(comm))]));
   std::string local;
   if (on_node * shape.threads > cores_online) {
     const char* policy = std::getenv("OMP_WAIT_POLICY");
@@ -168,6 +167,14 @@ double RunRecord::Sample(int rep, int rank, int column) const {
   return samples[(static_cast<std::size_t>(rep) * ranks + rank) * kColumns + column];
 }
 
+std::vector<double> RunRecord::SlowestPerRepetition(int column) const {
+  std::vector<double> values(static_cast<std::size_t>(repetitions), 0.0);
+  for (int rep = 0; rep < repetitions; ++rep)
+    for (int rank = 0; rank < ranks; ++rank)
+      values[rep] = std::max(values[rep], Sample(rep, rank, column));
+  return values;
+}
+
 RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
                      std::vector<double>& local_rows) {
   const double run_start = MPI_Wtime();
@@ -291,18 +298,10 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
 
 void Derive(RunRecord& r, double serial_median) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  r.cell_times.assign(r.repetitions, 0.0);
-  for (int rep = 0; rep < r.repetitions; ++rep)
-    for (int rank = 0; rank < r.ranks; ++rank)
-      r.cell_times[rep] = std::max(r.cell_times[rep], r.Sample(rep, rank, 0));
+  r.cell_times = r.SlowestPerRepetition(0);
   r.phase_medians.assign(kColumns, nan);
-  for (int c = 0; c < kColumns && r.repetitions > 0; ++c) {
-    std::vector<double> slowest(r.repetitions, 0.0);
-    for (int rep = 0; rep < r.repetitions; ++rep)
-      for (int rank = 0; rank < r.ranks; ++rank)
-        slowest[rep] = std::max(slowest[rep], r.Sample(rep, rank, c));
-    r.phase_medians[c] = Summarize(slowest).median;
-  }
+  for (int c = 0; c < kColumns && r.repetitions > 0; ++c)
+    r.phase_medians[c] = Summarize(r.SlowestPerRepetition(c)).median;
   if (r.repetitions == 0) {
     r.time = Summary{};
     r.time.min = r.time.median = r.time.max = r.time.mean = nan;

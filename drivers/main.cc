@@ -98,12 +98,8 @@ int Validate(MPI_Comm world, const std::vector<std::string>& paths) {
 // Refuses, before any work, a run whose ranks on one node would need more memory than the
 // node has available (MemAvailable), naming both figures. Collective.
 void CheckMemory(MPI_Comm world, const Experiment& experiment) {
-  MPI_Comm raw = MPI_COMM_NULL;
-  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, Rank(world), MPI_INFO_NULL, &raw);
-  CommHandle node(raw);
-  std::vector<int> node_ranks(static_cast<std::size_t>(Size(node.get())));
-  const int me = Rank(world);
-  MPI_Allgather(&me, 1, MPI_INT, node_ranks.data(), 1, MPI_INT, node.get());
+  const std::vector<int> leaders = NodeLeaders(world);
+  const int my_node = leaders[static_cast<std::size_t>(Rank(world))];
   double available = 0;
   {
     std::ifstream in("/proc/meminfo");
@@ -118,8 +114,9 @@ void CheckMemory(MPI_Comm world, const Experiment& experiment) {
   for (const RunSpec& spec : experiment.runs) {
     const KernelInfo* info = FindKernel(spec.kernel);
     if (!info->memory_per_rank || available <= 0) continue;
-    const auto here = static_cast<int>(std::count_if(
-        node_ranks.begin(), node_ranks.end(), [&](int r) { return r < spec.shape.ranks; }));
+    // The shape's ranks are world ranks 0..P-1: those on this node.
+    const auto here = static_cast<int>(std::count(
+        leaders.begin(), leaders.begin() + spec.shape.ranks, my_node));
     const double need = info->memory_per_rank(spec.params, spec.shape.ranks) * here;
     if (need > 0.9 * available) {
       error = fmt::format("{}: {} {} {}x{} needs {:.1f} GiB on {} ({} rank(s) there), which has "

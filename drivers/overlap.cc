@@ -23,15 +23,6 @@ std::string OverlapTracker::Key(const RunSpec& spec) {
 
 namespace {
 
-// Per repetition, the slowest rank's value of `column`.
-std::vector<double> SlowestPerRepetition(const RunRecord& r, int column) {
-  std::vector<double> values(r.repetitions, 0.0);
-  for (int rep = 0; rep < r.repetitions; ++rep)
-    for (int rank = 0; rank < r.ranks; ++rank)
-      values[rep] = std::max(values[rep], r.Sample(rep, rank, column));
-  return values;
-}
-
 double Min(const std::vector<double>& values) {
   return *std::min_element(values.begin(), values.end());
 }
@@ -43,9 +34,9 @@ void OverlapTracker::Observe(RunRecord& r) {
   if (spec.kernel != "io" || r.status != "ok" || r.repetitions == 0) return;
   // Host noise only ever adds time, so the inputs are minima over repetitions: medians of
   // separate runs can differ by more than the I/O time being hidden.
-  const std::vector<double> totals = SlowestPerRepetition(r, 0);
+  const std::vector<double> totals = r.SlowestPerRepetition(0);
   const std::vector<double> computes =
-      SlowestPerRepetition(r, 1 + static_cast<int>(Phase::kCompute));
+      r.SlowestPerRepetition(1 + static_cast<int>(Phase::kCompute));
   std::vector<double> others(totals.size());
   for (std::size_t i = 0; i < totals.size(); ++i) others[i] = std::max(0.0, totals[i] - computes[i]);
   const double io = Min(others);

@@ -35,6 +35,8 @@ struct RunRecord {
   std::vector<int> places;            // [rank * threads + thread]
   std::vector<std::string> warnings;
   double Sample(int rep, int rank, int column) const;
+  // Per repetition, the slowest rank's value of `column` (column 0: the cell time).
+  std::vector<double> SlowestPerRepetition(int column) const;
 };
 
 class Reporter {
