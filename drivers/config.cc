@@ -355,6 +355,16 @@ std::string RunSpec::Label() const {
   return label;
 }
 
+std::string RunSpec::Fingerprint() const {
+  std::string params_text;
+  for (const auto& [name, value] : params.values())
+    params_text += "," + name + "=" + FormatParamValue(value);
+  return fmt::format("{} {} size={}{} {}x{} reps={} warmups={} min_time={} max_reps={} "
+                     "gil_interval={} io={}/{}/{}/{}",
+                     kernel, model, params.size(), params_text, shape.ranks, shape.threads,
+                     repetitions, warmups, min_time_s, max_repetitions, options.gil_interval_s,
+                     io_stage, io_layout, io_dir, io_sync);
+}
 
 int Experiment::ranks_needed() const {
   int needed = 1;

@@ -39,6 +39,9 @@ struct RunSpec {
   // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
   // with the same label are compared with each other (the serial one is the baseline).
   std::string Label() const;
+  // Everything that decides what the run measures, as text: two runs with the same
+  // fingerprint are the same measurement (a journal entry is resumed only on a match).
+  std::string Fingerprint() const;
 };
 
 struct Experiment {

@@ -69,7 +69,8 @@ nlohmann::json ToJson(const RunRecord& r) {
           {"rate_scale", r.work.rate_scale}, {"results", results},
           {"cpu_sets", r.cpu_sets},   {"places", r.places},
           {"warnings", r.warnings},   {"loop_s", r.loop_s},         {"notes", r.notes},
-          {"elapsed_s", r.elapsed_s}};
+          {"elapsed_s", r.elapsed_s},    {"nodes", r.nodes},
+          {"finished_utc", r.finished_utc}};
 }
 
 void FromJson(const nlohmann::json& j, RunRecord& r) {
@@ -89,6 +90,8 @@ void FromJson(const nlohmann::json& j, RunRecord& r) {
   r.loop_s = j.at("loop_s");
   r.notes = j.at("notes").get<std::map<std::string, std::string>>();
   r.elapsed_s = j.at("elapsed_s");
+  r.nodes = j.at("nodes");
+  r.finished_utc = j.at("finished_utc");
 }
 
 // The optional checkpoint stage after each repetition: blocking modes write the kernel's
@@ -165,6 +168,14 @@ class IoStage {
 
 double RunRecord::Sample(int rep, int rank, int column) const {
   return samples[(static_cast<std::size_t>(rep) * ranks + rank) * kColumns + column];
+}
+
+std::vector<double> RunRecord::RowsOfRank(int rank) const {
+  std::vector<double> rows;
+  if (rank >= ranks) return rows;
+  for (int rep = 0; rep < repetitions; ++rep)
+    for (int c = 0; c < kColumns; ++c) rows.push_back(Sample(rep, rank, c));
+  return rows;
 }
 
 std::vector<double> RunRecord::SlowestPerRepetition(int column) const {
@@ -334,37 +345,49 @@ int Engine::Run() {
   int not_ok = 0;
   for (const RunSpec& spec : experiment_.runs) {
     for (Reporter* reporter : reporters_) reporter->RunStarted(spec);
-    const int ranks = spec.shape.ranks;
-    if (comms.find(ranks) == comms.end()) {
-      MPI_Comm raw = MPI_COMM_NULL;
-      MPI_Comm_split(world_, world_rank < ranks ? 0 : MPI_UNDEFINED, world_rank, &raw);
-      comms.emplace(ranks, CommHandle(raw));
-    }
     RunRecord record;
     std::vector<double> local_rows;
-    if (world_rank < ranks) {
-      try {
-        record = MeasureRun(spec, comms.at(ranks).get(), env, local_rows);
-      } catch (const Interrupted&) {
-        // The run is dropped; the world-wide agreement below stops the experiment.
+    std::string payload;  // the raw record as JSON, the same on every rank
+    const auto resumed = recovery_.resumed.find(spec.id);
+    if (resumed != recovery_.resumed.end()) {
+      payload = resumed->second;
+    } else {
+      const int ranks = spec.shape.ranks;
+      if (comms.find(ranks) == comms.end()) {
+        MPI_Comm raw = MPI_COMM_NULL;
+        MPI_Comm_split(world_, world_rank < ranks ? 0 : MPI_UNDEFINED, world_rank, &raw);
+        comms.emplace(ranks, CommHandle(raw));
       }
-    }
-    IdleBarrier(world_);
-    if (const int signal = AgreedStopSignal(world_); signal != 0) {
-      stop_signal_ = signal;
-      const std::string reason = std::string("interrupted by ") + SignalName(signal) +
-                                 " after " + std::to_string(spec.index) + " of " +
-                                 std::to_string(experiment_.runs.size()) + " runs";
-      for (Reporter* reporter : reporters_) reporter->End(false, reason);
-      return not_ok;
+      if (world_rank < ranks) {
+        try {
+          record = MeasureRun(spec, comms.at(ranks).get(), env, local_rows);
+        } catch (const Interrupted&) {
+          // The run is dropped; the world-wide agreement below stops the experiment.
+        }
+      }
+      IdleBarrier(world_);
+      if (const int signal = AgreedStopSignal(world_); signal != 0) {
+        stop_signal_ = signal;
+        const std::string reason = std::string("interrupted by ") + SignalName(signal) +
+                                   " after " + std::to_string(spec.index) + " of " +
+                                   std::to_string(experiment_.runs.size()) + " runs";
+        for (Reporter* reporter : reporters_) reporter->End(false, reason);
+        return not_ok;
+      }
+      if (world_rank == 0) {
+        record.nodes = static_cast<int>(std::set<std::string>(
+            env.hostnames.begin(), env.hostnames.begin() + ranks).size());
+        record.finished_utc = UtcNow();
+        payload = ToJson(record).dump();
+      }
+      payload = BroadcastString(world_, payload);
+      if (recovery_.journal != nullptr) recovery_.journal->Append(spec, payload);
     }
 
-    const std::string payload =
-        BroadcastString(world_, world_rank == 0 ? ToJson(record).dump() : std::string());
     FromJson(nlohmann::json::parse(payload), record);
     record.spec = &spec;
-    record.nodes = static_cast<int>(
-        std::set<std::string>(env.hostnames.begin(), env.hostnames.begin() + ranks).size());
+    record.resumed = resumed != recovery_.resumed.end();
+    if (record.resumed) local_rows = record.RowsOfRank(world_rank);
     auto serial = serial_medians.find(spec.Label());
     Derive(record, serial == serial_medians.end() ? std::nan("") : serial->second);
     if (spec.model == "serial" && record.status == "ok")

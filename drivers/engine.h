@@ -4,19 +4,30 @@
 
 #include <mpi.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "config.h"
 #include "environment.h"
+#include "journal.h"
 #include "reporter.h"
 
 namespace parlab {
 
+// What lets an experiment survive its job: the journal every measured run is appended to,
+// and the runs an earlier attempt finished (run id -> record JSON), which are replayed.
+struct Recovery {
+  RunJournal* journal = nullptr;
+  std::map<std::string, std::string> resumed;
+};
+
 class Engine {
  public:
   Engine(MPI_Comm world, const Experiment& experiment, const Environment& env,
-         std::vector<Reporter*> reporters)
-      : world_(world), experiment_(experiment), env_(env), reporters_(std::move(reporters)) {}
+         std::vector<Reporter*> reporters, Recovery recovery = {})
+      : world_(world), experiment_(experiment), env_(env), reporters_(std::move(reporters)),
+        recovery_(std::move(recovery)) {}
 
   // Returns the number of runs that did not end "ok". Stops early, finishing every
   // reporter with the runs completed so far, when a stop signal reaches any rank.
@@ -30,6 +41,7 @@ class Engine {
   const Experiment& experiment_;
   const Environment& env_;
   std::vector<Reporter*> reporters_;
+  Recovery recovery_;
 };
 
 // Measures one run on the ranks of `comm` (collective over comm). The returned record is

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "environment.h"
 #include "interrupt.h"
+#include "journal.h"
 #include "models/model.h"
 #include "mpi_util.h"
 #include "primitives.h"
@@ -135,6 +136,7 @@ struct RunOptions {
   std::string shape;  // "RxT": only the runs of this shape (one task of a sweep)
   bool quiet = false;
   bool dry_run = false;
+  bool resume = false;  // continue from the journal of an earlier attempt
 };
 
 int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
@@ -154,11 +156,15 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
       throw ConfigError(options.config + ": no run has the shape " + options.shape);
   }
   const bool root = Rank(world) == 0;
+  const std::string journal_path = JournalPath(experiment.output);
   if (options.dry_run) {
+    const auto done = options.resume ? LoadJournal(world, journal_path, experiment)
+                                     : std::map<std::string, std::string>{};
     if (root) {
       for (const RunSpec& spec : experiment.runs)
-        fmt::print("{} {} {} {}x{} reps={} warmups={}\n", spec.id, spec.Label(), spec.model,
-                   spec.shape.ranks, spec.shape.threads, spec.repetitions, spec.warmups);
+        fmt::print("{} {} {} {}x{} reps={} warmups={}{}\n", spec.id, spec.Label(), spec.model,
+                   spec.shape.ranks, spec.shape.threads, spec.repetitions, spec.warmups,
+                   done.count(spec.id) ? " (done: resumed from the journal)" : "");
       fmt::print("{} runs, needs {} rank(s), report {}\n", experiment.runs.size(),
                  experiment.ranks_needed(), experiment.output);
     }
@@ -175,22 +181,35 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
   CheckMemory(world, experiment);
   PrepareOutputPath(world, experiment.output);
   const OutputLock lock(world, experiment.output);
+  Recovery recovery;
+  if (options.resume) {
+    recovery.resumed = LoadJournal(world, journal_path, experiment);
+    if (root)
+      fmt::print(stderr, "parlab: resuming: {} of {} runs finished earlier ({})\n",
+                 recovery.resumed.size(), experiment.runs.size(), journal_path);
+  }
+  RunJournal journal(world, journal_path, experiment, recovery.resumed);
+  recovery.journal = &journal;
 
   const Environment env = CollectEnvironment(world, thread_level);
   Hdf5Report report(world, experiment.output, command_line);
   ProgressReporter progress(root && !options.quiet);
   WarningReporter warnings(root);
   SummaryTable summary(root, stdout);
-  Engine engine(world, experiment, env, {&report, &progress, &warnings, &summary});
+  Engine engine(world, experiment, env, {&report, &progress, &warnings, &summary},
+                std::move(recovery));
   InstallStopHandlers();
   const int not_ok = engine.Run();
   if (root) fmt::print("\nreport: {}\n", experiment.output);
   if (engine.stop_signal() != 0) {
     if (root)
       fmt::print(stderr, "parlab: interrupted by {}: {} holds the runs completed so far, marked "
-                         "partial\n", SignalName(engine.stop_signal()), experiment.output);
+                         "partial; continue with: parlab run --resume {} -o {}\n",
+                 SignalName(engine.stop_signal()), experiment.output, options.config,
+                 experiment.output);
     return kExitInterrupted;
   }
+  journal.Remove();
   if (not_ok > 0) {
     if (root) fmt::print(stderr, "parlab: {} run(s) did not verify or failed\n", not_ok);
     return kExitRunsFailed;
@@ -210,6 +229,9 @@ int Main(int argc, char** argv, int thread_level) {
   run->add_flag("-q,--quiet", run_options.quiet, "no progress lines on stderr");
   run->add_flag("--dry-run", run_options.dry_run, "validate and list the runs, measure nothing");
   run->add_option("--shape", run_options.shape, "only the runs of this RANKSxTHREADS shape");
+  run->add_flag("--resume", run_options.resume,
+                "continue an experiment that was stopped or crashed: runs finished in "
+                "<output>.journal are kept, only the others are measured");
   std::vector<std::string> validate_paths;
   CLI::App* validate = app.add_subcommand("validate", "check experiment files, run nothing");
   validate->add_option("config", validate_paths, "experiment file(s) (TOML)")->required();

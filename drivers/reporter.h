@@ -34,7 +34,11 @@ struct RunRecord {
   std::vector<std::string> cpu_sets;  // [rank * threads + thread]
   std::vector<int> places;            // [rank * threads + thread]
   std::vector<std::string> warnings;
+  std::string finished_utc;  // when the run's record was complete
+  bool resumed = false;      // replayed from the journal of an earlier attempt
   double Sample(int rep, int rank, int column) const;
+  // This rank's [repetition][column] samples (empty for a rank outside the run).
+  std::vector<double> RowsOfRank(int rank) const;
   // Per repetition, the slowest rank's value of `column` (column 0: the cell time).
   std::vector<double> SlowestPerRepetition(int column) const;
 };

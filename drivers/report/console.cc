@@ -49,10 +49,12 @@ void ProgressReporter::RunStarted(const RunSpec& spec) {
 
 void ProgressReporter::RunFinished(const RunRecord& r, const std::vector<double>&) {
   ++done_;
+  if (!r.resumed) ++measured_;
   if (!root_) return;
   const double elapsed = NowSeconds() - start_;
-  const double eta = elapsed / done_ * (total_ - done_);
-  fmt::print(stderr, " median {} | {} | elapsed {}, ETA {}\n", FormatSeconds(r.time.median),
+  const double eta = measured_ > 0 ? elapsed / measured_ * (total_ - done_) : std::nan("");
+  fmt::print(stderr, " {}median {} | {} | elapsed {}, ETA {}\n",
+             r.resumed ? "resumed from the journal | " : "", FormatSeconds(r.time.median),
              r.status, FormatSeconds(elapsed), FormatSeconds(eta));
 }
 

@@ -21,6 +21,7 @@ class ProgressReporter final : public Reporter {
   bool root_;
   int total_ = 0;
   int done_ = 0;
+  int measured_ = 0;  // runs measured now (resumed ones take no time)
   double start_ = 0;
 };
 

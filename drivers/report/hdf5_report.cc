@@ -5,12 +5,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "mpi_util.h"
 
@@ -54,6 +54,16 @@ void WriteStrings(hid_t parent, const std::string& name, const std::vector<std::
   h5::Handle dataset = h5::CreateDataset(parent, name, type, dims, "1", description);
   const std::vector<char> packed = h5::PackStrings(values, H5Tget_size(type));
   h5::WriteFrom(writer, dataset, type, packed.data());
+}
+
+// Zombies count as gone: a killed rank whose parent (mpirun) has exited may wait for a
+// long time to be reaped, and it will never write again.
+bool ProcessIsRunning(long pid) {
+  if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
 }
 
 }  // namespace
@@ -101,8 +111,7 @@ OutputLock::OutputLock(MPI_Comm world, const std::string& output) : path_(output
       std::string host;
       long pid = 0;
       in >> host >> pid;
-      const bool stale = host == Hostname() && pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 &&
-                         errno == ESRCH;
+      const bool stale = host == Hostname() && pid > 0 && !ProcessIsRunning(pid);
       if (stale && attempt == 0) {
         std::remove(path_.c_str());  // its writer is gone: take over
         continue;
@@ -214,6 +223,9 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
   for (const auto& [name, text] : r.notes) h5::SetAttribute(group, "note_" + name, text);
   h5::SetAttribute(group, "loop_s", r.loop_s);
   h5::SetAttribute(group, "elapsed_s", r.elapsed_s);
+  h5::SetAttribute(group, "finished_utc", r.finished_utc);
+  h5::SetAttribute(group, "resumed", r.resumed ? 1 : 0);
+  if (r.resumed) ++resumed_;
   h5::SetAttribute(group, "oversubscribed", r.warnings.empty() ? 0 : 1);
   h5::SetAttribute(group, "warnings", r.warnings);
 
@@ -299,6 +311,7 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
 void Hdf5Report::End(bool complete, const std::string& reason) {
   h5::SetAttribute(file_, "status", complete ? std::string("complete") : "partial: " + reason);
   h5::SetAttribute(file_, "finished_utc", BroadcastString(world_, UtcNow()));
+  h5::SetAttribute(file_, "runs_resumed", resumed_);
   runs_.CloseOrThrow("close /runs");
   std::string error;
   try {

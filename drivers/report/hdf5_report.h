@@ -31,6 +31,7 @@ class Hdf5Report final : public Reporter {
   std::string command_line_;
   h5::Handle file_;
   h5::Handle runs_;
+  int resumed_ = 0;  // runs replayed from an earlier attempt's journal
 };
 
 // Creates the output's directory if needed and checks it can take the report; collective,

@@ -1,17 +1,20 @@
 #!/bin/bash
 # A run stopped mid-experiment keeps every run it finished.
-#  KILL: SIGKILL to the ranks: no file under the final name; the temporary report is valid
-#        HDF5 holding the finished runs, status "incomplete".
-#  TERM: SIGTERM to mpirun (as SLURM does before its kill): the report is finished under
-#        its final name, status "partial: interrupted by SIGTERM ...", exit code non-zero.
-# usage: killed_run.sh KILL|TERM PARLAB MPIRUN_ARGS... (work dir: the current directory)
+#  KILL:   SIGKILL to every rank: no file under the final name; the temporary report is
+#          valid HDF5 holding the finished runs, status "incomplete"; the journal holds them.
+#  TERM:   SIGTERM to mpirun (as SLURM does before its kill), then INT: SIGINT to mpirun
+#          (Ctrl-C; Open MPI's mpirun passes it on to the ranks as SIGTERM), TERM@1 / INT@0:
+#          the signal reaches one rank only. Every time the report
+#          is finished under its final name, status "partial: interrupted by SIG...", exit
+#          code non-zero, the journal is kept; after TERM, --resume completes the experiment.
+# usage: killed_run.sh KILL|TERM|INT|TERM@1|INT@0 PARLAB MPIRUN_ARGS... (work dir: the current directory)
 set -u
-signal=$1
+mode=$1
 parlab=$2
 shift 2
 config=$(dirname "$(realpath "$0")")/slow.toml
-report=$PWD/killed-$signal.h5
-rm -f "$report" "$report.tmp"
+report=$PWD/killed-${mode/@/-}.h5
+rm -f "$report" "$report".*
 "$@" -n 2 "$parlab" run "$config" -o "$report" -q >/dev/null 2>&1 &
 launcher=$!
 export HDF5_USE_FILE_LOCKING=FALSE
@@ -19,8 +22,14 @@ for _ in $(seq 1 600); do
   if h5ls "$report.tmp/runs/run-0002" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
+rank_pid() {
+  for p in $(pgrep -f "parlab run $config -o $report "); do
+    grep -qz "^OMPI_COMM_WORLD_RANK=$1\$" "/proc/$p/environ" 2>/dev/null && echo "$p"
+  done
+}
 fail=0
-if [ "$signal" = KILL ]; then
+signal=${mode%@*}
+if [ "$mode" = KILL ]; then
   pkill -9 -f "parlab run $config -o $report " || true
   wait "$launcher"
   echo "launcher exited with $?"
@@ -29,20 +38,36 @@ if [ "$signal" = KILL ]; then
   expected_status=incomplete
 else
   start=$(date +%s.%N)
-  pkill -TERM -f "mpirun.*$config -o $report " || true
+  case $mode in
+    *@*) target=$(rank_pid "${mode#*@}") ;;
+    *) target=$(pgrep -f "mpirun.*$config -o $report ") ;;
+  esac
+  [ -n "$target" ] || { echo "FAIL: no process to signal for $mode"; kill -9 "$launcher"; exit 1; }
+  kill -"$signal" $target
   wait "$launcher"
   rc=$?
-  echo "launcher exited with $rc after $(awk "BEGIN { print $(date +%s.%N) - $start }") s"
-  [ $rc -ne 0 ] || { echo "FAIL: exit code 0 after SIGTERM"; fail=1; }
+  echo "SIG$signal to $mode: launcher exited with $rc after $(awk "BEGIN { print $(date +%s.%N) - $start }") s"
+  [ $rc -ne 0 ] || { echo "FAIL: exit code 0 after SIG$signal"; fail=1; }
   kept=$report
   if [ -e "$report.tmp" ]; then echo "FAIL: the temporary report was left behind"; fail=1; fi
-  expected_status="partial: interrupted by SIGTERM"
+  expected_status="partial: interrupted by SIG$signal"
+  [ "$mode" = INT ] && expected_status="partial: interrupted by SIG(INT|TERM)"
 fi
-if ! h5ls -r "$kept" > listing-$signal.txt 2>&1; then echo "FAIL: $kept unreadable"; fail=1; fi
+if ! h5ls -r "$kept" > "listing-$mode.txt" 2>&1; then echo "FAIL: $kept unreadable"; fail=1; fi
 for run in run-0001 run-0002; do
-  grep -q "^/runs/$run/samples " listing-$signal.txt || { echo "FAIL: $run lost"; fail=1; }
+  grep -q "^/runs/$run/samples " "listing-$mode.txt" || { echo "FAIL: $run lost"; fail=1; }
+  grep -q "\"id\":\"$run\"" "$report.journal" || { echo "FAIL: $run not in the journal"; fail=1; }
 done
-h5dump -a /status "$kept" | grep -q "$expected_status" || { echo "FAIL: status not '$expected_status'"; fail=1; }
-grep -c "/samples " listing-$signal.txt | sed 's/^/runs kept: /'
+h5dump -a /status "$kept" | grep -Eq "$expected_status" || { echo "FAIL: status not '$expected_status'"; fail=1; }
+kept_runs=$(grep -c "/samples " "listing-$mode.txt")
+echo "runs kept: $kept_runs"
+if [ "$mode" = TERM ]; then
+  "$@" -n 2 "$parlab" run "$config" -o "$report" -q --resume > resumed.out 2>&1 ||
+    { echo "FAIL: --resume failed"; cat resumed.out; fail=1; }
+  h5dump -a /status "$report" | grep -q '"complete"' || { echo "FAIL: resumed report not complete"; fail=1; }
+  h5dump -a /runs_resumed "$report" | grep -q "(0): $kept_runs\$" ||
+    { echo "FAIL: the resumed report does not keep the $kept_runs runs"; fail=1; }
+  [ "$(h5ls "$report/runs" | wc -l)" -eq 10 ] || { echo "FAIL: resumed report lacks runs"; fail=1; }
+fi
 [ $fail -eq 0 ] && echo PASS
 exit $fail
