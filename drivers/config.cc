@@ -105,7 +105,13 @@ struct Defaults {
   int warmups = 1;
   double min_time_s = 0;
   int max_repetitions = 1000;
+  double timeout_s = 3600;
+  std::string on_timeout = "continue";
 };
+
+// Keys that [experiment] sets for every run and a [[run]] may override.
+const std::vector<std::string> kRunDefaultKeys = {"repetitions", "warmups", "min_time",
+                                                  "max_repetitions", "timeout_s", "on_timeout"};
 
 void ReadRepetitionKeys(const Context& ctx, const toml::table& table, Defaults& d) {
   if (const auto* n = table.get("repetitions"))
@@ -118,6 +124,18 @@ void ReadRepetitionKeys(const Context& ctx, const toml::table& table, Defaults& 
   if (d.repetitions > 1000000 || d.max_repetitions > 1000000)
     ctx.Fail(table, "repetitions and max_repetitions must be at most 1000000");
   if (d.max_repetitions < d.repetitions) d.max_repetitions = d.repetitions;
+  if (const auto* n = table.get("timeout_s")) {
+    d.timeout_s = GetDouble(ctx, *n, "timeout_s", 0);
+    if (d.timeout_s <= 0 || d.timeout_s > 1e7)
+      ctx.Fail(*n, fmt::format("key 'timeout_s' must be more than 0 and at most 1e7 seconds, "
+                               "got {}", d.timeout_s));
+  }
+  if (const auto* n = table.get("on_timeout")) {
+    d.on_timeout = GetString(ctx, *n, "on_timeout");
+    if (d.on_timeout != "continue" && d.on_timeout != "stop")
+      ctx.Fail(*n, fmt::format("key 'on_timeout' must be one of continue, stop, got '{}'",
+                               d.on_timeout));
+  }
 }
 
 ParamValue ReadParam(const Context& ctx, const toml::node& node, const ParamSpec& spec,
@@ -176,9 +194,9 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
   }
 
   std::vector<std::string> allowed = {"kernel", "models", "ranks", "threads", "size",
-                                      "repetitions", "warmups", "min_time", "max_repetitions",
                                       "gil_interval_ms", "io_stage", "io_layout", "io_dir",
                                       "io_sync"};
+  allowed.insert(allowed.end(), kRunDefaultKeys.begin(), kRunDefaultKeys.end());
   for (const auto& p : info->params) allowed.push_back(p.name);
   RejectUnknownKeys(ctx, run, where + " (kernel " + kernel + ")", allowed);
 
@@ -322,6 +340,8 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
           spec.warmups = d.warmups;
           spec.min_time_s = d.min_time_s;
           spec.max_repetitions = d.max_repetitions;
+          spec.timeout_s = d.timeout_s;
+          spec.on_timeout = d.on_timeout;
           spec.options = options;
           spec.io_stage = stage;
           spec.io_layout = io_layout;
@@ -404,9 +424,9 @@ Experiment ParseExperiment(const std::string& text, const std::string& path) {
   if (const auto* node = root.get("experiment")) {
     const auto* table = node->as_table();
     if (table == nullptr) ctx.Fail(*node, "'experiment' must be a table: [experiment]");
-    RejectUnknownKeys(ctx, *table, "[experiment]",
-                      {"name", "description", "output", "repetitions", "warmups", "min_time",
-                       "max_repetitions"});
+    std::vector<std::string> allowed = {"name", "description", "output"};
+    allowed.insert(allowed.end(), kRunDefaultKeys.begin(), kRunDefaultKeys.end());
+    RejectUnknownKeys(ctx, *table, "[experiment]", allowed);
     if (const auto* n = table->get("name")) {
       experiment.name = GetString(ctx, *n, "name");
       if (experiment.name.empty() || experiment.name.find('/') != std::string::npos)

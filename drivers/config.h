@@ -30,6 +30,10 @@ struct RunSpec {
   int warmups = 1;
   double min_time_s = 0;  // grow repetitions until the measured time reaches this
   int max_repetitions = 1000;
+  // The watchdog (watchdog.h): past timeout_s the run stops, marked "timeout"; then the
+  // experiment goes on ("continue") or ends with a partial report ("stop").
+  double timeout_s = 3600;
+  std::string on_timeout = "continue";
   ModelOptions options;
   // Optional checkpoint of the kernel's state after each repetition (see CheckpointFile).
   std::string io_stage = "none";  // none | blocking | nonblocking | independent | hdf5

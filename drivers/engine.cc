@@ -15,6 +15,7 @@
 #include "models/model.h"
 #include "overlap.h"
 #include "mpi_util.h"
+#include "watchdog.h"
 
 namespace parlab {
 namespace {
@@ -38,7 +39,7 @@ std::string OversubscriptionWarning(MPI_Comm comm, const Shape& shape, int cores
   if (on_node * shape.threads > cores_online) {
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     const bool passive = policy != nullptr && std::string(policy) == "passive";
-    local = fmt::format("oversubscribed: {} ranks x {} threads on {} exceed its {} cores{}",
+    local = fmt::format("{}{} ranks x {} threads on {} exceed its {} cores{}", kOversubscribed,
                         on_node, shape.threads, Hostname(), cores_online,
                         passive ? "" : " (and OMP_WAIT_POLICY is not passive: spinning "
                                        "threads inflate these times)");
@@ -50,9 +51,9 @@ std::string OversubscriptionWarning(MPI_Comm comm, const Shape& shape, int cores
   }
   if (local.empty() && cpus.size() == 1 && confined_to < shape.threads) {
     local = fmt::format(
-        "oversubscribed: rank {}'s {} threads share {} CPU(s) ({}); launch with "
+        "{}rank {}'s {} threads share {} CPU(s) ({}); launch with "
         "'mpirun --bind-to none' or give each rank more cores",
-        Rank(comm), shape.threads, confined_to, *cpus.begin());
+        kOversubscribed, Rank(comm), shape.threads, confined_to, *cpus.begin());
   }
   return FirstMessage(comm, local);
 }
@@ -170,6 +171,11 @@ double RunRecord::Sample(int rep, int rank, int column) const {
   return samples[(static_cast<std::size_t>(rep) * ranks + rank) * kColumns + column];
 }
 
+bool RunRecord::Oversubscribed() const {
+  return std::any_of(warnings.begin(), warnings.end(),
+                     [](const std::string& w) { return w.starts_with(kOversubscribed); });
+}
+
 std::vector<double> RunRecord::RowsOfRank(int rank) const {
   std::vector<double> rows;
   if (rank >= ranks) return rows;
@@ -187,7 +193,7 @@ std::vector<double> RunRecord::SlowestPerRepetition(int column) const {
 }
 
 RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                     std::vector<double>& local_rows) {
+                     std::vector<double>& local_rows, RunControl* control) {
   const double run_start = MPI_Wtime();
   RunRecord record;
   record.spec = &spec;
@@ -214,8 +220,14 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       record.cpu_sets.push_back(item.substr(colon + 1));
     }
   }
+  if (control != nullptr) control->SetPlacement(record);
+  const auto enter = [&](const std::string& stage) {
+    if (control != nullptr) control->Enter(stage);
+  };
 
+  bool timed_out = false;
   try {
+    enter("setup");
     std::string error;
     try {
       kernel->Setup(spec.params, ctx);
@@ -234,10 +246,11 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       const bool warmup = iteration < spec.warmups;
       const int rep = iteration - spec.warmups;
       if (rep == 0) loop_start = MPI_Wtime();
+      enter(warmup ? fmt::format("warm-up {}", iteration + 1) : fmt::format("repetition {}", rep + 1));
       timer.Reset();
       team.TakeMeanLockWaitSeconds();
       std::string run_error;
-      MPI_Barrier(comm);
+      BarrierOrAbandon(comm);
       const double start = MPI_Wtime();
       try {
         kernel->Run(timer);
@@ -253,38 +266,53 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
         stage.AfterRepetition(timer);
       }
       const double total = MPI_Wtime() - start;
-      // One reduction finds the slowest rank and tells every rank about failures and stops.
-      double mine[3] = {total, run_error.empty() ? 0.0 : 1.0,
-                        static_cast<double>(LocalStopSignal())};
-      double worst[3] = {0, 0, 0};
-      MPI_Allreduce(mine, worst, 3, MPI_DOUBLE, MPI_MAX, comm);
+      // One reduction finds the slowest rank and tells every rank about failures, stop
+      // signals and the watchdog's deadline.
+      double worst[4] = {total, run_error.empty() ? 0.0 : 1.0,
+                         static_cast<double>(LocalStopSignal()),
+                         control != nullptr && control->stop_requested ? 1.0 : 0.0};
+      MaxOrAbandon(comm, worst, 4);
       if (worst[1] > 0) AgreeOrThrow(comm, run_error);
       if (worst[2] > 0) throw Interrupted(static_cast<int>(worst[2]));
-      if (warmup) continue;
+      timed_out = worst[3] > 0;
+      if (warmup) {
+        if (timed_out) break;
+        continue;
+      }
       local_rows.push_back(total);
       for (int p = 0; p < kPhaseCount; ++p) {
         const auto phase = static_cast<Phase>(p);
         local_rows.push_back(phase == Phase::kLockWait ? team.TakeMeanLockWaitSeconds()
                                                        : timer.Get(phase));
       }
+      if (control != nullptr) control->AddRow(&local_rows[local_rows.size() - kColumns], kColumns);
       measured += worst[0];
       record.cell_times.push_back(worst[0]);
       const int done = rep + 1;
-      if (done >= spec.max_repetitions) break;
+      if (timed_out || done >= spec.max_repetitions) break;
       if (done >= spec.repetitions && measured >= spec.min_time_s) break;
     }
     record.repetitions = static_cast<int>(record.cell_times.size());
     record.loop_s = MPI_Wtime() - loop_start;
 
+    enter("verification");
     const std::string stage_error = stage.Verify();
     const Verification verification = kernel->Verify();
     record.status = verification.passed && stage_error.empty() ? "ok" : "failed";
     record.message = verification.message + (stage_error.empty() ? "" : "; " + stage_error);
+    if (timed_out) {
+      record.status = "timeout";
+      record.message = fmt::format("stopped after {} of {} repetitions: the run reached "
+                                   "timeout_s = {} s; {}", record.repetitions, spec.repetitions,
+                                   spec.timeout_s, record.message);
+    }
     record.work = kernel->work();
     record.results = kernel->Results();
     record.notes = kernel->Notes();
   } catch (const Interrupted&) {
     throw;  // agreed by every rank of comm: the engine stops the experiment
+  } catch (const RunAbandoned&) {
+    throw;  // the other ranks have moved on: no more collectives on comm
   } catch (const std::exception& e) {
     record.status = "error";
     record.message = e.what();
@@ -293,7 +321,12 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
   }
 
   record.elapsed_s = MPI_Wtime() - run_start;
-  const std::size_t per_rank = local_rows.size();
+  GatherSamples(record, local_rows, comm);
+  return record;
+}
+
+void GatherSamples(RunRecord& record, const std::vector<double>& local_rows, MPI_Comm comm) {
+  const std::size_t per_rank = static_cast<std::size_t>(record.repetitions) * kColumns;
   record.samples.assign(per_rank * record.ranks, 0.0);
   std::vector<double> gathered(per_rank * record.ranks);
   MPI_Gather(local_rows.data(), static_cast<int>(per_rank), MPI_DOUBLE, gathered.data(),
@@ -304,7 +337,6 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       for (int c = 0; c < kColumns; ++c)
         record.samples[(static_cast<std::size_t>(rep) * record.ranks + r) * kColumns + c] =
             gathered[static_cast<std::size_t>(r) * per_rank + rep * kColumns + c];
-  return record;
 }
 
 void Derive(RunRecord& r, double serial_median) {
@@ -320,7 +352,9 @@ void Derive(RunRecord& r, double serial_median) {
     return;
   }
   r.time = Summarize(r.cell_times);
-  r.rate = r.time.median > 0 ? r.work.amount / r.time.median / r.work.rate_scale : nan;
+  // An abandoned run never learnt its kernel's work (empty unit): no rate.
+  r.rate = r.time.median > 0 && !r.work.unit.empty()
+               ? r.work.amount / r.time.median / r.work.rate_scale : nan;
   if (r.spec->model == "serial" && r.status == "ok") serial_median = r.time.median;
   r.speedup = Speedup(serial_median, r.time.median);
   const int workers = r.spec->shape.workers();
@@ -358,9 +392,10 @@ int Engine::Run() {
         MPI_Comm_split(world_, world_rank < ranks ? 0 : MPI_UNDEFINED, world_rank, &raw);
         comms.emplace(ranks, CommHandle(raw));
       }
+      const std::string left_behind = LeftBehindWarning(world_);
       if (world_rank < ranks) {
         try {
-          record = MeasureRun(spec, comms.at(ranks).get(), env, local_rows);
+          record = MeasureWatched(spec, comms.at(ranks).get(), env, local_rows);
         } catch (const Interrupted&) {
           // The run is dropped; the world-wide agreement below stops the experiment.
         }
@@ -375,6 +410,7 @@ int Engine::Run() {
         return not_ok;
       }
       if (world_rank == 0) {
+        if (!left_behind.empty()) record.warnings.push_back(left_behind);
         record.nodes = static_cast<int>(std::set<std::string>(
             env.hostnames.begin(), env.hostnames.begin() + ranks).size());
         record.finished_utc = UtcNow();
@@ -395,6 +431,13 @@ int Engine::Run() {
     overlaps.Observe(record);
     if (record.status != "ok") ++not_ok;
     for (Reporter* reporter : reporters_) reporter->RunFinished(record, local_rows);
+    if (record.status == "timeout" && spec.on_timeout == "stop" && !record.resumed) {
+      stopped_by_ = spec.id;
+      for (Reporter* reporter : reporters_)
+        reporter->End(false, fmt::format("stopped after {} timed out (on_timeout = \"stop\")",
+                                         spec.id));
+      return not_ok;
+    }
   }
   for (Reporter* reporter : reporters_) reporter->End(true, "");
   return not_ok;

@@ -30,13 +30,17 @@ class Engine {
         recovery_(std::move(recovery)) {}
 
   // Returns the number of runs that did not end "ok". Stops early, finishing every
-  // reporter with the runs completed so far, when a stop signal reaches any rank.
+  // reporter with the runs completed so far, when a stop signal reaches any rank or a run
+  // times out with on_timeout = "stop".
   int Run();
   // The signal that stopped the experiment, 0 when it ran to the end.
   int stop_signal() const { return stop_signal_; }
+  // The run whose timeout stopped the experiment (on_timeout = "stop"), "" when none did.
+  const std::string& stopped_by() const { return stopped_by_; }
 
  private:
   int stop_signal_ = 0;
+  std::string stopped_by_;
   MPI_Comm world_;
   const Experiment& experiment_;
   const Environment& env_;
@@ -44,10 +48,18 @@ class Engine {
   Recovery recovery_;
 };
 
+class RunControl;
+
 // Measures one run on the ranks of `comm` (collective over comm). The returned record is
-// complete on comm's rank 0; `local_rows` gets this rank's own samples.
+// complete on comm's rank 0; `local_rows` gets this rank's own samples. With a `control`
+// (see watchdog.h) the run stops after the repetition in progress once a stop is requested
+// on any rank, and reports where it is and what it measured as it goes.
 RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                     std::vector<double>& local_rows);
+                     std::vector<double>& local_rows, RunControl* control = nullptr);
+
+// Collective over comm: fills record.samples ([rep][rank][column], on comm's rank 0) from
+// every rank's first record.repetitions rows of `local_rows`.
+void GatherSamples(RunRecord& record, const std::vector<double>& local_rows, MPI_Comm comm);
 
 // Fills the record's statistics from its samples, with `serial_median` as the baseline
 // (NaN when there is none; a serial run is its own baseline).

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "config.h"
@@ -18,6 +19,7 @@
 #include "primitives.h"
 #include "report/console.h"
 #include "report/hdf5_report.h"
+#include "watchdog.h"
 
 namespace parlab {
 namespace {
@@ -25,6 +27,7 @@ namespace {
 constexpr int kExitRunsFailed = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInterrupted = 4;
+constexpr int kExitStoppedOnTimeout = 5;
 
 std::string CommandLine(int argc, char** argv) {
   std::string line;
@@ -204,10 +207,18 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
   if (engine.stop_signal() != 0) {
     if (root)
       fmt::print(stderr, "parlab: interrupted by {}: {} holds the runs completed so far, marked "
-                         "partial; continue with: parlab run --resume {} -o {}\n",
-                 SignalName(engine.stop_signal()), experiment.output, options.config,
-                 experiment.output);
+                         "partial; continue with 'mpirun -n {} parlab run --resume {} -o {}'\n",
+                 SignalName(engine.stop_signal()), experiment.output, experiment.ranks_needed(),
+                 options.config, experiment.output);
     return kExitInterrupted;
+  }
+  if (!engine.stopped_by().empty()) {
+    if (root)
+      fmt::print(stderr, "parlab: {} timed out and on_timeout = \"stop\": {} holds the runs "
+                         "completed so far, marked partial; continue with 'mpirun -n {} parlab "
+                         "run --resume {} -o {}'\n", engine.stopped_by(), experiment.output,
+                 experiment.ranks_needed(), options.config, experiment.output);
+    return kExitStoppedOnTimeout;
   }
   journal.Remove();
   if (not_ok > 0) {
@@ -290,6 +301,12 @@ int main(int argc, char** argv) {
     // Only this rank knows: the others may be inside a collective, so end them all.
     std::fprintf(stderr, "parlab: fatal error on rank %d: %s\n", rank, e.what());
     MPI_Abort(MPI_COMM_WORLD, 3);
+  }
+  if (parlab::RunThreadsLeftBehind(MPI_COMM_WORLD)) {
+    // A hung run's thread may be inside MPI, where MPI_Finalize can crash: the report is
+    // complete, so end without it (mpirun passes the exit code on).
+    std::fflush(nullptr);
+    std::_Exit(code);
   }
   MPI_Finalize();
   return code;

@@ -33,7 +33,7 @@ struct RunRecord {
   std::vector<double> phase_medians;  // per column: median over repetitions of the slowest rank
   std::vector<std::string> cpu_sets;  // [rank * threads + thread]
   std::vector<int> places;            // [rank * threads + thread]
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;  // oversubscription first (kOversubscribed), then others
   std::string finished_utc;  // when the run's record was complete
   bool resumed = false;      // replayed from the journal of an earlier attempt
   double Sample(int rep, int rank, int column) const;
@@ -41,7 +41,12 @@ struct RunRecord {
   std::vector<double> RowsOfRank(int rank) const;
   // Per repetition, the slowest rank's value of `column` (column 0: the cell time).
   std::vector<double> SlowestPerRepetition(int column) const;
+  // Whether a warning says the shape had more threads than its cores.
+  bool Oversubscribed() const;
 };
+
+// How every oversubscription warning begins.
+inline constexpr const char* kOversubscribed = "oversubscribed: ";
 
 class Reporter {
  public:

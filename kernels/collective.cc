@@ -10,7 +10,51 @@ int RankOf(MPI_Comm comm) {
   MPI_Comm_rank(comm, &rank);
   return rank;
 }
+
+thread_local const std::atomic<bool>* t_abandoned = nullptr;
 }  // namespace
+
+void AbandonWaitsWhen(const std::atomic<bool>* abandoned) { t_abandoned = abandoned; }
+
+void WaitOrAbandon(MPI_Request& request) {
+  if (t_abandoned == nullptr) {
+    MPI_Wait(&request, MPI_STATUS_IGNORE);
+    return;
+  }
+  // Polls as fast as MPI_Wait would (Open MPI's blocking wait busy-polls too).
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done != 0) return;
+    if (t_abandoned->load(std::memory_order_relaxed)) throw RunAbandoned();
+  }
+}
+
+namespace {
+// A collective that must not outlive an abandoned run: the nonblocking form, waited for
+// by WaitOrAbandon, on a watched thread; the blocking form otherwise, because Open MPI's
+// nonblocking collectives (libnbc) are slower than its tuned blocking ones.
+template <class Blocking, class Start>
+void Collective(Blocking&& blocking, Start&& start) {
+  if (t_abandoned == nullptr) {
+    blocking();
+    return;
+  }
+  MPI_Request request;
+  start(&request);
+  WaitOrAbandon(request);
+}
+}  // namespace
+
+void BarrierOrAbandon(MPI_Comm comm) {
+  Collective([&] { MPI_Barrier(comm); }, [&](MPI_Request* r) { MPI_Ibarrier(comm, r); });
+}
+
+void MaxOrAbandon(MPI_Comm comm, double* values, int count) {
+  Collective([&] { MPI_Allreduce(MPI_IN_PLACE, values, count, MPI_DOUBLE, MPI_MAX, comm); },
+             [&](MPI_Request* r) {
+               MPI_Iallreduce(MPI_IN_PLACE, values, count, MPI_DOUBLE, MPI_MAX, comm, r);
+             });
+}
 
 std::string BroadcastString(MPI_Comm comm, std::string text, int root) {
   long long length = static_cast<long long>(text.size());
@@ -25,9 +69,11 @@ std::string BroadcastString(MPI_Comm comm, std::string text, int root) {
 }
 
 std::string FirstMessage(MPI_Comm comm, const std::string& local) {
-  const int mine = local.empty() ? INT_MAX : RankOf(comm);
-  int first = INT_MAX;
-  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+  int first = local.empty() ? INT_MAX : RankOf(comm);
+  Collective([&] { MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm); },
+             [&](MPI_Request* r) {
+               MPI_Iallreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm, r);
+             });
   if (first == INT_MAX) return "";
   return BroadcastString(comm, local, first);
 }

@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,10 +17,29 @@ class CollectiveError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown on a run's thread when the ranks have given up on the run (the watchdog found it
+// hung): its pending waits must not block for ever on ranks that have moved on.
+class RunAbandoned : public CollectiveError {
+ public:
+  RunAbandoned() : CollectiveError("the run was abandoned by its watchdog") {}
+};
+
+// While `abandoned` is set (non-null) for the calling thread, the waits below poll and
+// throw RunAbandoned once it becomes true; otherwise they block as MPI_Wait does.
+void AbandonWaitsWhen(const std::atomic<bool>* abandoned);
+
+// Completes a request: MPI_Wait, or the abandonable poll above.
+void WaitOrAbandon(MPI_Request& request);
+
+// Collective: MPI_Barrier / an in-place MPI_Allreduce(MPI_MAX), waited for as above.
+void BarrierOrAbandon(MPI_Comm comm);
+void MaxOrAbandon(MPI_Comm comm, double* values, int count);
+
 // Collective: root's string on every rank.
 std::string BroadcastString(MPI_Comm comm, std::string text, int root = 0);
 
 // Collective: the first (lowest-rank) non-empty message of comm, or "" when all are empty.
+// Abandonable (see AbandonWaitsWhen).
 std::string FirstMessage(MPI_Comm comm, const std::string& local);
 
 // Collective: when any rank passes a non-empty error, every rank throws

@@ -70,6 +70,8 @@ void WarningReporter::RunFinished(const RunRecord& r, const std::vector<double>&
     fmt::print(stderr, "parlab: run {} failed: {}\n", r.spec->id, r.message);
   else if (r.status == "failed")
     fmt::print(stderr, "parlab: run {} failed verification: {}\n", r.spec->id, r.message);
+  else if (r.status == "timeout")
+    fmt::print(stderr, "parlab: run {} timed out: {}\n", r.spec->id, r.message);
 }
 
 void SummaryTable::RunFinished(const RunRecord& r, const std::vector<double>&) {
@@ -77,7 +79,7 @@ void SummaryTable::RunFinished(const RunRecord& r, const std::vector<double>&) {
   rows_.push_back({spec.Label(), spec.model, ShapeText(r), FormatSeconds(r.time.median),
                    std::isfinite(r.rate) ? fmt::format("{:.4g} {}", r.rate, r.work.rate_unit) : "-",
                    Number(r.speedup), Number(r.efficiency),
-                   r.status == "ok" ? "yes" : (r.status == "failed" ? "NO" : "error")});
+                   r.status == "ok" ? "yes" : (r.status == "failed" ? "NO" : r.status)});
 }
 
 std::string SummaryTable::Format(const std::vector<Row>& rows) {

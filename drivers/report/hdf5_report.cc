@@ -215,6 +215,8 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
   h5::SetAttribute(group, "repetitions", r.repetitions);
   h5::SetAttribute(group, "warmups", spec.warmups);
   h5::SetAttribute(group, "min_time_s", spec.min_time_s);
+  h5::SetAttribute(group, "timeout_s", spec.timeout_s);
+  h5::SetAttribute(group, "on_timeout", spec.on_timeout);
   if (spec.model == "gil") h5::SetAttribute(group, "gil_interval_s", spec.options.gil_interval_s);
   h5::SetAttribute(group, "work_amount", r.work.amount);
   h5::SetAttribute(group, "work_unit", r.work.unit);
@@ -226,7 +228,7 @@ void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& loca
   h5::SetAttribute(group, "finished_utc", r.finished_utc);
   h5::SetAttribute(group, "resumed", r.resumed ? 1 : 0);
   if (r.resumed) ++resumed_;
-  h5::SetAttribute(group, "oversubscribed", r.warnings.empty() ? 0 : 1);
+  h5::SetAttribute(group, "oversubscribed", r.Oversubscribed() ? 1 : 0);
   h5::SetAttribute(group, "warnings", r.warnings);
 
   const hsize_t reps = static_cast<hsize_t>(r.repetitions);

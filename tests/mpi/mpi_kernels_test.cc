@@ -12,6 +12,7 @@
 #include "mpi_util.h"
 #include "report/hdf5_report.h"
 #include "test_util.h"
+#include "watchdog.h"
 
 namespace parlab {
 namespace {
@@ -315,6 +316,49 @@ TEST(MpiReport, ParallelWriteKeepsEveryRanksSamples) {
     H5Dclose(hosts);
     H5Fclose(file);
     std::filesystem::remove(output);
+  }
+}
+
+// Last in this file: it leaves a hung thread behind on the last rank.
+TEST(MpiWatchdog, SlowRunStopsAfterTheSameRepetitionOnEveryRank) {
+  const int p = WorldSize();
+  RunSpec spec = MakeSpec("fault", p == 1 ? "serial" : "processes", {p, 1}, 1,
+                          {{"sleep_ms", 100.0}}, 50);
+  spec.timeout_s = 0.35;
+  std::vector<double> rows;
+  Environment env = testing_util::TestEnvironment();
+  env.granted_thread_level = MPI_THREAD_MULTIPLE;
+  const RunRecord r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows);
+  int reps = r.repetitions;  // every rank's own view must agree
+  MPI_Bcast(&reps, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  EXPECT_EQ(rows.size(), static_cast<std::size_t>(reps) * (kPhaseCount + 1));
+  if (!Root()) return;
+  EXPECT_EQ(r.status, "timeout") << r.message;
+  EXPECT_GE(r.repetitions, 1);
+  EXPECT_LT(r.repetitions, 50);
+  EXPECT_EQ(r.samples.size(), static_cast<std::size_t>(r.repetitions * p) * (kPhaseCount + 1));
+}
+
+TEST(MpiWatchdog, RunHungOnTheLastRankIsAbandonedAndOnlyThatThreadLeftBehind) {
+  const int p = WorldSize();
+  RunSpec spec = MakeSpec("fault", p == 1 ? "serial" : "processes", {p, 1}, 1,
+                          {{"mode", std::string("hang_run")}}, 3);
+  spec.timeout_s = 0.3;
+  spec.warmups = 1;
+  std::vector<double> rows;
+  Environment env = testing_util::TestEnvironment();
+  env.granted_thread_level = MPI_THREAD_MULTIPLE;
+  const RunRecord r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows);
+  EXPECT_TRUE(RunThreadsLeftBehind(MPI_COMM_WORLD));
+  EXPECT_TRUE(rows.empty());
+  if (!Root()) return;
+  EXPECT_EQ(r.status, "timeout");
+  EXPECT_EQ(r.repetitions, 0);
+  EXPECT_EQ(r.ranks, p);
+  for (int rank = 0; rank < p; ++rank) {
+    const std::string expected = "rank " + std::to_string(rank) + " was in warm-up 1" +
+                                 (rank == p - 1 ? " (its thread is left behind)" : ";");
+    EXPECT_NE(r.message.find(expected), std::string::npos) << expected << " not in " << r.message;
   }
 }
 

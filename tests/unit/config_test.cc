@@ -65,21 +65,48 @@ threads = [1, 2]
 }
 
 TEST(Config, RunLevelOverridesExperimentDefaults) {
-  const Experiment e = ParseExperiment(R"(
+  const std::string text = R"(
 [experiment]
 repetitions = 3
 warmups = 2
 min_time = 0.5
+timeout_s = 120
 [[run]]
 kernel = "empty"
 size = 1
 repetitions = 7
 gil_interval_ms = 2.5
-)", "x.toml");
+on_timeout = "stop"
+[[run]]
+kernel = "empty"
+size = 2
+timeout_s = 0.5
+)";
+  const Experiment e = ParseExperiment(text, "x.toml");
   EXPECT_EQ(e.runs[0].repetitions, 7);
   EXPECT_EQ(e.runs[0].warmups, 2);
   EXPECT_DOUBLE_EQ(e.runs[0].min_time_s, 0.5);
   EXPECT_DOUBLE_EQ(e.runs[0].options.gil_interval_s, 0.0025);
+  EXPECT_DOUBLE_EQ(e.runs[0].timeout_s, 120);
+  EXPECT_EQ(e.runs[0].on_timeout, "stop");
+  EXPECT_DOUBLE_EQ(e.runs[1].timeout_s, 0.5);
+  EXPECT_EQ(e.runs[1].on_timeout, "continue");
+  // The watchdog's limits are not part of what a run measures: a journal entry still
+  // resumes when they change; anything measured does change the fingerprint.
+  std::string relaxed = text;
+  relaxed.replace(relaxed.find("timeout_s = 0.5"), 15, "timeout_s = 9.0");
+  relaxed.replace(relaxed.find("on_timeout = \"stop\""), 19, "on_timeout = \"continue\"");
+  const Experiment r = ParseExperiment(relaxed, "x.toml");
+  for (int i : {0, 1}) EXPECT_EQ(e.runs[i].Fingerprint(), r.runs[i].Fingerprint());
+  std::string changed = text;
+  changed.replace(changed.find("min_time = 0.5"), 14, "min_time = 0.6");
+  EXPECT_NE(e.runs[1].Fingerprint(), ParseExperiment(changed, "x.toml").runs[1].Fingerprint());
+}
+
+TEST(Config, WatchdogDefaultsAreGenerous) {
+  const Experiment e = ParseExperiment(kMinimalRun, "x.toml");
+  EXPECT_DOUBLE_EQ(e.runs[0].timeout_s, 3600);
+  EXPECT_EQ(e.runs[0].on_timeout, "continue");
 }
 
 TEST(Config, IoStageSweepsAndLabels) {
@@ -129,6 +156,12 @@ TEST(ConfigErrors, NonPositiveSizesAndRepetitions) {
               {"'warmups'", "at least 0"});
   ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nranks = [0]\n", {"'ranks'"});
   ExpectError("[[run]]\nkernel = \"wait\"\nsize = 4\nwait_us = -1.0\n", {"'wait_us'"});
+  ExpectError("[experiment]\ntimeout_s = 0\n[[run]]\nkernel = \"dgemm\"\nsize = 4\n",
+              {"exp.toml:2:", "'timeout_s' must be more than 0", "got 0"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\ntimeout_s = 1e300\n",
+              {"exp.toml:4:", "at most 1e7 seconds"});
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\non_timeout = \"retry\"\n",
+              {"exp.toml:4:", "'on_timeout' must be one of continue, stop, got 'retry'"});
 }
 
 TEST(ConfigErrors, WrongTypes) {
