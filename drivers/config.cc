@@ -354,7 +354,21 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
   }
 }
 
+std::string EscapeControlCharacters(const std::string& text) {
+  std::string line;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') line += "\\n";
+    else if (byte < 0x20 || byte == 0x7f) line += fmt::format("\\x{:02x}", byte);
+    else line += c;
+  }
+  return line;
+}
+
 }  // namespace
+
+ConfigError::ConfigError(const std::string& message)
+    : std::runtime_error(EscapeControlCharacters(message)) {}
 
 int MaxThreadsPerRank() { return std::min(kThreadCap, omp_get_thread_limit()); }
 
@@ -362,12 +376,14 @@ std::string RunSpec::Label() const {
   std::string label = kernel;
   std::string params_text;
   const KernelInfo* info = FindKernel(kernel);
-  for (const auto& [name, value] : params.values()) {
+  for (const auto& param : params.values()) {
     const bool is_default = info != nullptr && std::any_of(
-        info->params.begin(), info->params.end(),
-        [&](const ParamSpec& p) { return p.name == name && p.default_value == value; });
+        info->params.begin(), info->params.end(), [&](const ParamSpec& p) {
+          return p.name == param.first && p.default_value == param.second;
+        });
     if (is_default) continue;  // labels name only what was chosen
-    params_text += (params_text.empty() ? "" : ",") + name + "=" + FormatParamValue(value);
+    params_text +=
+        (params_text.empty() ? "" : ",") + param.first + "=" + FormatParamValue(param.second);
   }
   if (!params_text.empty()) label += "[" + params_text + "]";
   label += " size=" + std::to_string(params.size());

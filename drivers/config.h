@@ -12,9 +12,11 @@
 
 namespace parlab {
 
+// Always one line: control characters echoed from the input (a newline inside a bad
+// value, say) are escaped, so the error stays a single `parlab: error:` line.
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ConfigError(const std::string& message);
 };
 
 // One cell of the experiment: a kernel with its parameters under one model and shape.

@@ -212,6 +212,12 @@ TEST(ConfigErrors, DuplicateModelAndEmptyArrays) {
   ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = []\n", {"empty array"});
 }
 
+TEST(ConfigErrors, ControlCharactersFromTheInputAreEscaped) {
+  // Found by the libFuzzer harness: the TOML parser echoes the bad character, a newline.
+  ExpectError("[[run]]\nkernel = \"dgemm\"\nsize = 4\nmin_time = i\n", {"exp.toml:4:", "\\n"});
+  ExpectError("[[run]]\nkernel = \"dg\\u0007em\"\nsize = 4\n", {"unknown kernel 'dg\\x07em'"});
+}
+
 TEST(ConfigErrors, DuplicateKeysAndBadBytes) {
   ExpectError("[[run]]\nkernel = \"dgemm\"\nkernel = \"triad\"\nsize = 4\n", {"exp.toml:3:"});
   ExpectError(std::string("[[run]]\nkernel = \"dg\xff\xfe\"\nsize = 4\n"), {"exp.toml:2:"});
