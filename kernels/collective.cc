@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <thread>
 
 namespace parlab {
 namespace {
@@ -21,11 +22,14 @@ void WaitOrAbandon(MPI_Request& request) {
     MPI_Wait(&request, MPI_STATUS_IGNORE);
     return;
   }
-  // Polls as fast as MPI_Wait would (Open MPI's blocking wait busy-polls too).
-  for (int done = 0;;) {
+  // Polls as fast as MPI_Wait would (Open MPI's blocking wait busy-polls too); a long wait
+  // yields between polls, so oversubscribed ranks still let the others run.
+  for (long polls = 0;; ++polls) {
+    int done = 0;
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done != 0) return;
     if (t_abandoned->load(std::memory_order_relaxed)) throw RunAbandoned();
+    if (polls > 10000) std::this_thread::yield();
   }
 }
 

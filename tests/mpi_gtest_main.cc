@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(PARLAB_ASAN)
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -31,7 +31,7 @@ class RankFailurePrinter : public testing::EmptyTestEventListener {
 extern "C" const char* __lsan_default_suppressions() {
   return "leak:libmpi.so\nleak:libopen-pal.so\nleak:libopen-rte.so\nleak:libhwloc.so\n"
          "leak:libevent\nleak:libpmix.so\nleak:mca_\nleak:libhdf5\nleak:libgomp.so\n"
-         "leak:libopenblas\nleak:libcrypto.so\nleak:ompi_\nleak:opal_\nleak:orte_\n";
+         "leak:libopenblas\nleak:libcrypto.so\nleak:ompi_\nleak:opal_\nleak:orte_\nleak:libomp.so\n";
 }
 
 int main(int argc, char** argv) {
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   int failed = RUN_ALL_TESTS() != 0 ? 1 : 0;
   int any_failed = 0;
   MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(PARLAB_ASAN)
   // Check for leaks now, while MPI's plugins are still loaded and their frames can be
   // matched by the suppressions above; after MPI_Finalize they are unloaded.
   __lsan_do_leak_check();

@@ -97,6 +97,8 @@ def load_runs(path):
     runs = pd.DataFrame(rows)
     runs["workers"] = runs["ranks"] * runs["threads"]
     runs["rate"] = runs["work_amount"] / runs["median_s"] / runs["rate_scale"]
+    # A run abandoned by its watchdog never learnt its kernel's work: no rate.
+    runs.loc[runs["rate_unit"] == "", "rate"] = math.nan
     serial = runs[(runs["model"] == "serial") & (runs["status"] == "ok")]
     baseline = dict(zip(serial["label"], serial["median_s"]))
     runs["speedup"] = [baseline.get(label, math.nan) / median

@@ -10,7 +10,9 @@
 set -u
 parlab=$1
 shift
-config=$(dirname "$(realpath "$0")")/timeout.toml
+here=$(dirname "$(realpath "$0")")
+config=$here/timeout.toml
+analyze=$here/../../results/parlab-analyze
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): //p'; }
@@ -38,6 +40,11 @@ check "run-0004 measured after them, ok" "[ \"\$(attr $report /runs/run-0004/sta
 check "run-0004 warns about the thread left behind" \
       "h5dump -a /runs/run-0004/warnings $report | grep -q 'rank 1 still has the thread of timed-out run(s) run-0002'"
 check "no rank left running" "! pgrep -f 'parlab run $config -o $report' >/dev/null"
+/usr/bin/python3 "$analyze" summary "$report" > summary.txt 2>&1; rc=$?
+cat summary.txt
+check "parlab-analyze summary reads it: timeout rows, no rate for the abandoned run" \
+      "[ $rc -eq 0 ] && grep -Eq '^fault\[mode=hang_run\] .* - +- +- +- +timeout$' summary.txt && \
+       grep -Eq '^fault\[sleep_ms=400\] .* timeout$' summary.txt"
 
 report=$PWD/timeout-stop.h5
 rm -f "$report" "$report".*
