@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "interrupt.h"
@@ -362,8 +363,41 @@ void Derive(RunRecord& r, double serial_median) {
   r.karp_flatt = KarpFlatt(r.speedup, workers);
 }
 
-int Engine::Run() {
+std::optional<std::string> Engine::Measure(const RunSpec& spec, const Environment& env,
+                                           std::vector<double>& local_rows) {
   const int world_rank = Rank(world_);
+  const int ranks = spec.shape.ranks;
+  if (comms_.find(ranks) == comms_.end()) {
+    MPI_Comm raw = MPI_COMM_NULL;
+    MPI_Comm_split(world_, world_rank < ranks ? 0 : MPI_UNDEFINED, world_rank, &raw);
+    comms_.emplace(ranks, CommHandle(raw));
+  }
+  const std::string left_behind = LeftBehindWarning(world_);
+  RunRecord record;
+  if (world_rank < ranks) {
+    try {
+      record = MeasureWatched(spec, comms_.at(ranks).get(), env, local_rows);
+    } catch (const Interrupted&) {
+      // The run is dropped; the world-wide agreement below stops the experiment.
+    }
+  }
+  IdleBarrier(world_);
+  stop_signal_ = AgreedStopSignal(world_);
+  if (stop_signal_ != 0) return std::nullopt;
+  std::string payload;
+  if (world_rank == 0) {
+    if (!left_behind.empty()) record.warnings.push_back(left_behind);
+    record.nodes = static_cast<int>(
+        std::set<std::string>(env.hostnames.begin(), env.hostnames.begin() + ranks).size());
+    record.finished_utc = UtcNow();
+    payload = ToJson(record).dump();
+  }
+  payload = BroadcastString(world_, payload);
+  if (recovery_.journal != nullptr) recovery_.journal->Append(spec, payload);
+  return payload;
+}
+
+int Engine::Run() {
   Environment env = env_;
   // Experiments with I/O runs first probe what this MPI library's nonblocking I/O can do.
   for (const RunSpec& spec : experiment_.runs) {
@@ -374,56 +408,27 @@ int Engine::Run() {
   }
   for (Reporter* reporter : reporters_) reporter->Begin(experiment_, env);
   std::map<std::string, double> serial_medians;
-  std::map<int, CommHandle> comms;  // one communicator per rank count, reused
   OverlapTracker overlaps;
   int not_ok = 0;
+  const auto end = [&](bool complete, const std::string& reason) {
+    for (Reporter* reporter : reporters_) reporter->End(complete, reason);
+    return not_ok;
+  };
   for (const RunSpec& spec : experiment_.runs) {
     for (Reporter* reporter : reporters_) reporter->RunStarted(spec);
-    RunRecord record;
     std::vector<double> local_rows;
-    std::string payload;  // the raw record as JSON, the same on every rank
     const auto resumed = recovery_.resumed.find(spec.id);
-    if (resumed != recovery_.resumed.end()) {
-      payload = resumed->second;
-    } else {
-      const int ranks = spec.shape.ranks;
-      if (comms.find(ranks) == comms.end()) {
-        MPI_Comm raw = MPI_COMM_NULL;
-        MPI_Comm_split(world_, world_rank < ranks ? 0 : MPI_UNDEFINED, world_rank, &raw);
-        comms.emplace(ranks, CommHandle(raw));
-      }
-      const std::string left_behind = LeftBehindWarning(world_);
-      if (world_rank < ranks) {
-        try {
-          record = MeasureWatched(spec, comms.at(ranks).get(), env, local_rows);
-        } catch (const Interrupted&) {
-          // The run is dropped; the world-wide agreement below stops the experiment.
-        }
-      }
-      IdleBarrier(world_);
-      if (const int signal = AgreedStopSignal(world_); signal != 0) {
-        stop_signal_ = signal;
-        const std::string reason = std::string("interrupted by ") + SignalName(signal) +
-                                   " after " + std::to_string(spec.index) + " of " +
-                                   std::to_string(experiment_.runs.size()) + " runs";
-        for (Reporter* reporter : reporters_) reporter->End(false, reason);
-        return not_ok;
-      }
-      if (world_rank == 0) {
-        if (!left_behind.empty()) record.warnings.push_back(left_behind);
-        record.nodes = static_cast<int>(std::set<std::string>(
-            env.hostnames.begin(), env.hostnames.begin() + ranks).size());
-        record.finished_utc = UtcNow();
-        payload = ToJson(record).dump();
-      }
-      payload = BroadcastString(world_, payload);
-      if (recovery_.journal != nullptr) recovery_.journal->Append(spec, payload);
-    }
+    const std::optional<std::string> payload =
+        resumed != recovery_.resumed.end() ? resumed->second : Measure(spec, env, local_rows);
+    if (!payload)
+      return end(false, fmt::format("interrupted by {} after {} of {} runs",
+                                    SignalName(stop_signal_), spec.index, experiment_.runs.size()));
 
-    FromJson(nlohmann::json::parse(payload), record);
+    RunRecord record;
+    FromJson(nlohmann::json::parse(*payload), record);
     record.spec = &spec;
     record.resumed = resumed != recovery_.resumed.end();
-    if (record.resumed) local_rows = record.RowsOfRank(world_rank);
+    if (record.resumed) local_rows = record.RowsOfRank(Rank(world_));
     auto serial = serial_medians.find(spec.Label());
     Derive(record, serial == serial_medians.end() ? std::nan("") : serial->second);
     if (spec.model == "serial" && record.status == "ok")
@@ -433,14 +438,10 @@ int Engine::Run() {
     for (Reporter* reporter : reporters_) reporter->RunFinished(record, local_rows);
     if (record.status == "timeout" && spec.on_timeout == "stop" && !record.resumed) {
       stopped_by_ = spec.id;
-      for (Reporter* reporter : reporters_)
-        reporter->End(false, fmt::format("stopped after {} timed out (on_timeout = \"stop\")",
-                                         spec.id));
-      return not_ok;
+      return end(false, fmt::format("stopped after {} timed out (on_timeout = \"stop\")", spec.id));
     }
   }
-  for (Reporter* reporter : reporters_) reporter->End(true, "");
-  return not_ok;
+  return end(true, "");
 }
 
 }  // namespace parlab

@@ -5,12 +5,14 @@
 #include <mpi.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config.h"
 #include "environment.h"
 #include "journal.h"
+#include "mpi_util.h"
 #include "reporter.h"
 
 namespace parlab {
@@ -39,8 +41,14 @@ class Engine {
   const std::string& stopped_by() const { return stopped_by_; }
 
  private:
+  // Measures a run on its shape's ranks (the others wait) and returns its raw record as
+  // JSON on every rank, appended to the journal; nullopt when a stop signal ended it.
+  std::optional<std::string> Measure(const RunSpec& spec, const Environment& env,
+                                     std::vector<double>& local_rows);
+
   int stop_signal_ = 0;
   std::string stopped_by_;
+  std::map<int, CommHandle> comms_;  // one communicator per rank count, reused
   MPI_Comm world_;
   const Experiment& experiment_;
   const Environment& env_;

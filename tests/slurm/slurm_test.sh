@@ -4,7 +4,9 @@
 #     matches the job, safe counter rows end at 0
 #  2. a job array of 2 shapes plus the merge job: one merged report; resubmitting runs
 #     only what is not done
-#  3. scancel --signal=TERM of a running job: a valid report marked partial
+#  3. scancel --signal=TERM (and --signal=INT) of a running job: a valid report marked
+#     partial; scontrol requeue of a running job: the job runs again and resumes from the
+#     journal (SLURM_RESTART_COUNT), finishing the report with the runs done before kept
 #  4. down: no daemon left
 # usage: slurm_test.sh SOURCE_DIR PARLAB
 set -u
@@ -74,6 +76,40 @@ check "after SIGTERM the report is under its final name" "[ -f $work/slow.h5 ] &
 check "it is marked partial" "h5dump -a /status $work/slow.h5 | grep -q 'partial: interrupted by SIGTERM'"
 check "it keeps the runs finished before" "h5ls $work/slow.h5/runs | grep -q run-0002"
 check "the job ended non-zero" "grep -q \"JobId=$job .*ExitCode=[1-9]\" $work/log/jobcomp.txt"
+
+# Waits until run-0002 of REPORT is in its temporary file.
+two_runs_done() {
+  for _ in $(seq 300); do
+    HDF5_USE_FILE_LOCKING=FALSE h5ls "$1.tmp/runs/run-0002" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+}
+job_gone() { for _ in $(seq 300); do [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return; sleep 0.2; done; }
+
+job=$(sbatch --parsable -o "$work/int-%j.out" slurm/parlab.sbatch tests/e2e/slow.toml "$work/int.h5" --quiet)
+two_runs_done "$work/int.h5"
+scancel --signal=INT "$job"
+job_gone "$job"
+check "after SIGINT the report is marked partial" \
+      "h5dump -a /status $work/int.h5 | grep -q 'partial: interrupted by SIGINT'"
+
+job=$(sbatch --parsable --requeue -o "$work/requeue.out" --open-mode=append slurm/parlab.sbatch \
+      tests/e2e/slow.toml "$work/requeue.h5" --quiet)
+two_runs_done "$work/requeue.h5"
+scontrol requeue "$job"
+# SLURM holds a requeued job for a while before it may start again: release it now.
+for _ in $(seq 150); do
+  state=$(squeue -h -j "$job" -o %T 2>/dev/null)
+  [ -z "$state" ] || [ "$state" = RUNNING ] && break
+  [ "$state" = PENDING ] && scontrol update jobid="$job" StartTime=now 2>/dev/null
+  sleep 0.2
+done
+job_gone "$job"
+cat "$work/requeue.out"
+check "the requeued job resumed from its journal" "grep -q 'parlab: resuming: [1-9][0-9]* of 10 runs' $work/requeue.out"
+check "its report is complete, with the runs of the first attempt kept" \
+      "h5dump -a /status $work/requeue.h5 | grep -q '\"complete\"' && \
+       h5dump -a /runs_resumed $work/requeue.h5 | grep -Eq '\(0\): ([2-9]|10)\$'"
 
 # 4. Down leaves nothing running.
 "$cluster" down "$work"
