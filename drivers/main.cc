@@ -204,22 +204,21 @@ int RunExperiment(MPI_Comm world, int thread_level, const RunOptions& options,
   InstallStopHandlers();
   const int not_ok = engine.Run();
   if (root) fmt::print("\nreport: {}\n", experiment.output);
-  if (engine.stop_signal() != 0) {
+  // A partial report keeps its journal: say how to finish the experiment.
+  const auto partial = [&](const std::string& why, int code) {
     if (root)
-      fmt::print(stderr, "parlab: interrupted by {}: {} holds the runs completed so far, marked "
-                         "partial; continue with 'mpirun -n {} parlab run --resume {} -o {}'\n",
-                 SignalName(engine.stop_signal()), experiment.output, experiment.ranks_needed(),
-                 options.config, experiment.output);
-    return kExitInterrupted;
-  }
-  if (!engine.stopped_by().empty()) {
-    if (root)
-      fmt::print(stderr, "parlab: {} timed out and on_timeout = \"stop\": {} holds the runs "
-                         "completed so far, marked partial; continue with 'mpirun -n {} parlab "
-                         "run --resume {} -o {}'\n", engine.stopped_by(), experiment.output,
-                 experiment.ranks_needed(), options.config, experiment.output);
-    return kExitStoppedOnTimeout;
-  }
+      fmt::print(stderr, "parlab: {}: {} holds the runs completed so far, marked partial; "
+                         "continue with 'mpirun -n {} parlab run --resume {} -o {}{}'\n",
+                 why, experiment.output, experiment.ranks_needed(), options.config,
+                 experiment.output, options.shape.empty() ? "" : " --shape " + options.shape);
+    return code;
+  };
+  if (engine.stop_signal() != 0)
+    return partial(std::string("interrupted by ") + SignalName(engine.stop_signal()),
+                   kExitInterrupted);
+  if (!engine.stopped_by().empty())
+    return partial(engine.stopped_by() + " timed out and on_timeout = \"stop\"",
+                   kExitStoppedOnTimeout);
   journal.Remove();
   if (not_ok > 0) {
     if (root) fmt::print(stderr, "parlab: {} run(s) did not verify or failed\n", not_ok);
