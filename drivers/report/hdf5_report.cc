@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "checkpoint.h"
 #include "mpi_util.h"
 
 namespace parlab {
@@ -134,8 +135,23 @@ Hdf5Report::Hdf5Report(MPI_Comm world, std::string output, std::string command_l
       temporary_(output_ + ".tmp"),
       command_line_(std::move(command_line)) {}
 
+void Hdf5Report::RequireRoom(std::uint64_t data_bytes) const {
+  std::string error;
+  if (Rank(world_) == 0) {
+    const std::filesystem::path dir = std::filesystem::path(temporary_).parent_path();
+    const std::uint64_t need = 2 * data_bytes + (std::uint64_t{256} << 10);  // + metadata
+    const std::uint64_t free = FreeBytes(dir.empty() ? "." : dir.string());
+    if (free < need)
+      error = fmt::format("report {}: the disk is full ({} bytes free, about {} needed): free "
+                          "some space, then continue with --resume (the runs finished so far "
+                          "are in the journal)", temporary_, free, need);
+  }
+  AgreeOrThrow(world_, error);
+}
+
 void Hdf5Report::Begin(const Experiment& experiment, const Environment& env) {
   h5::SilenceErrorStack();
+  RequireRoom(0);
   std::string error;
   try {
     h5::Handle access(h5::Check(H5Pcreate(H5P_FILE_ACCESS), "create file access properties"),
@@ -192,6 +208,7 @@ void Hdf5Report::WriteEnvironment(const Environment& env) {
 }
 
 void Hdf5Report::RunFinished(const RunRecord& r, const std::vector<double>& local_rows) {
+  RequireRoom(r.samples.size() * sizeof(double));
   const RunSpec& spec = *r.spec;
   const bool root = Rank(world_) == 0;
   h5::Handle group = h5::CreateGroup(runs_, spec.id);

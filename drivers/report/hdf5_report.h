@@ -24,6 +24,10 @@ class Hdf5Report final : public Reporter {
 
  private:
   void WriteEnvironment(const Environment& env);
+  // HDF5 fails half-way through a write to a full disk and leaves a file that crashes Open
+  // MPI later, so every write is preceded by a check for room (collective; throws the same
+  // one-line error on every rank, the file still as it was after the last run).
+  void RequireRoom(std::uint64_t data_bytes) const;
 
   MPI_Comm world_;
   std::string output_;

@@ -2,7 +2,9 @@
 # I/O faults end to end: a missing directory, a read-only file system and a full one
 # (tmpfs mounts made here and removed on exit). Each must give a one-line error naming the
 # file and MPI's error string, exit code 1 on a run that is not hung, a report that keeps
-# the run finished before, and no scratch file left behind.
+# the run finished before, and no scratch file left behind. Then the report itself fills
+# the disk mid-experiment: one clear line, exit 2, no crash, the finished runs in the
+# journal, and --resume completes the experiment once there is room.
 # usage: io_faults.sh PARLAB MPIRUN [MPIRUN ARGS...]
 set -u
 parlab=$1
@@ -63,5 +65,29 @@ run_case full-nonblocking "$work/full" \
   'mode = "nonblocking"'
 run_case full-hdf5 "$work/full" "H5Dwrite not attempted on $work/full/parlab-io-[^:]*: [0-9]+ more bytes needed" 'mode = "hdf5"'
 run_case full-independent "$work/full" "MPI_File_write_at on $work/full/parlab-io-" 'mode = "independent"'
+
+# The report's own disk fills up part-way (about 600 KiB left; config/tiny.toml needs more).
+rm -rf "${work:?}"/full/*
+head -c 400000 /dev/zero > "$work/full/filler"
+report=$work/full/tiny.h5
+source_dir=$(dirname "$(realpath "$0")")/../..
+timeout 300 "${mpirun[@]}" -n 2 "$parlab" run "$source_dir/config/tiny.toml" -o "$report" -q \
+  > "$work/report-full.out" 2> "$work/report-full.err"
+rc=$?
+echo "--- report on a full disk: exit $rc"
+grep '^parlab: error' "$work/report-full.err"
+[ $rc -eq 2 ] || { echo "FAIL(report-full): exit $rc, expected 2"; fail=1; }
+grep -q "^parlab: error: report $report.tmp: the disk is full ([0-9]* bytes free, about [0-9]* needed)" \
+  "$work/report-full.err" || { echo "FAIL(report-full): no clear error line"; fail=1; }
+! grep -Eq "fatal error|MPI_ABORT" "$work/report-full.err" ||
+  { echo "FAIL(report-full): parlab aborted"; fail=1; }
+kept=$(( $(wc -l < "$report.journal") - 1 ))
+echo "runs in the journal: $kept"
+[ "$kept" -ge 1 ] || { echo "FAIL(report-full): no finished run in the journal"; fail=1; }
+rm -f "$work/full/filler"
+timeout 300 "${mpirun[@]}" -n 2 "$parlab" run "$source_dir/config/tiny.toml" -o "$report" -q \
+  --resume > /dev/null 2>&1 || { echo "FAIL(report-full): --resume failed"; fail=1; }
+h5dump -a /runs_resumed "$report" 2>/dev/null | grep -q "(0): $kept\$" ||
+  { echo "FAIL(report-full): the resumed report does not keep the $kept runs"; fail=1; }
 [ $fail -eq 0 ] && echo PASS
 exit $fail
