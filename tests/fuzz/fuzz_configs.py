@@ -87,6 +87,9 @@ def main():
         if any(s in l for l in err for s in ("AddressSanitizer", "runtime error:", "Segmentation", "terminate called")):
             problems.append(f"sanitizer or crash output in cases from {start}: {err[:3]}")
         errors = [l for l in err if l.startswith("parlab: error: ")]
+        if len(errors) != len(err):
+            problems.append(f"cases from {start}: an error spans more than one line: "
+                            f"{[l for l in err if not l.startswith('parlab: error: ')][:2]}")
         if len(out) + len(errors) != len(batch):
             problems.append(f"cases from {start}: {len(out)} valid + {len(errors)} error lines for {len(batch)} files")
         outcomes["valid"] += len(out)
