@@ -15,14 +15,8 @@ report=$PWD/crash.h5
 rm -f "$reference" "$report" "$report".*
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-alive() {  # pids of this job's ranks that still run (zombies do not count)
-  for p in $(pgrep -f "parlab run $config -o $report"); do
-    grep -q '^[^)]*) [^Z]' "/proc/$p/stat" 2>/dev/null && grep -qz OMPI_COMM_WORLD_RANK "/proc/$p/environ" && echo "$p"
-  done
-}
-rank_pid() {
-  for p in $(alive); do grep -qz "^OMPI_COMM_WORLD_RANK=$1\$" "/proc/$p/environ" && echo "$p"; done
-}
+source "$here/ranks.sh"
+job="parlab run $config -o $report"
 
 "$@" -n 2 "$parlab" run "$config" -o "$reference" -q > reference.out 2>&1 ||
   { echo "FAIL: the uninterrupted run failed"; cat reference.out; exit 1; }
@@ -33,7 +27,7 @@ for _ in $(seq 600); do
   [ -f "$report.journal" ] && [ "$(wc -l < "$report.journal")" -ge 4 ] && break
   sleep 0.05
 done
-victim=$(rank_pid 1)
+victim=$(rank_pid "$job" 1)
 [ -n "$victim" ] || { echo "FAIL: rank 1 not found"; kill -9 $launcher; exit 1; }
 start=$(date +%s.%N)
 kill -9 "$victim"
@@ -44,7 +38,7 @@ seconds=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $start }")
 echo "rank 1 killed: mpirun ended after $seconds s with exit code $rc"
 check "mpirun ended within 60 s of the crash" "awk 'BEGIN { exit !($seconds < 60) }'"
 check "mpirun reported the failure (exit code non-zero)" "[ $rc -ne 0 ]"
-check "no rank of the crashed job still runs" "[ -z \"\$(alive)\" ]"
+check "no rank of the crashed job still runs" "[ -z \"\$(job_ranks \"$job\")\" ]"
 check "no report under the final name" "[ ! -e $report ]"
 finished=$(( $(wc -l < "$report.journal") - 1 ))
 check "the journal holds the runs finished before the crash ($finished)" "[ $finished -ge 3 ]"

@@ -22,11 +22,7 @@ for _ in $(seq 1 600); do
   if h5ls "$report.tmp/runs/run-0002" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
-rank_pid() {
-  for p in $(pgrep -f "parlab run $config -o $report "); do
-    grep -qz "^OMPI_COMM_WORLD_RANK=$1\$" "/proc/$p/environ" 2>/dev/null && echo "$p"
-  done
-}
+source "$(dirname "$(realpath "$0")")/ranks.sh"
 fail=0
 signal=${mode%@*}
 if [ "$mode" = KILL ]; then
@@ -39,7 +35,7 @@ if [ "$mode" = KILL ]; then
 else
   start=$(date +%s.%N)
   case $mode in
-    *@*) target=$(rank_pid "${mode#*@}") ;;
+    *@*) target=$(rank_pid "parlab run $config -o $report " "${mode#*@}") ;;
     *) target=$(pgrep -f "mpirun.*$config -o $report ") ;;
   esac
   [ -n "$target" ] || { echo "FAIL: no process to signal for $mode"; kill -9 "$launcher"; exit 1; }

@@ -63,20 +63,6 @@ check "every shape left a done marker with status 0" \
 slurm/parlab-sweep tests/slurm/sweep.toml --out "$work/sweep" --dry-run > "$work/again.log"
 check "resubmitting runs no shape that is done" "grep -q 'to run: none' $work/again.log"
 
-# 3. SIGTERM before the kill.
-job=$(sbatch --parsable -o "$work/slow-%j.out" slurm/parlab.sbatch tests/e2e/slow.toml "$work/slow.h5" --quiet)
-for _ in $(seq 300); do
-  HDF5_USE_FILE_LOCKING=FALSE h5ls "$work/slow.h5.tmp/runs/run-0002" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-scancel --signal=TERM "$job"
-for _ in $(seq 300); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.2; done
-cat "$work"/slow-*.out
-check "after SIGTERM the report is under its final name" "[ -f $work/slow.h5 ] && [ ! -e $work/slow.h5.tmp ]"
-check "it is marked partial" "h5dump -a /status $work/slow.h5 | grep -q 'partial: interrupted by SIGTERM'"
-check "it keeps the runs finished before" "h5ls $work/slow.h5/runs | grep -q run-0002"
-check "the job ended non-zero" "grep -q \"JobId=$job .*ExitCode=[1-9]\" $work/log/jobcomp.txt"
-
 # Waits until run-0002 of REPORT is in its temporary file.
 two_runs_done() {
   for _ in $(seq 300); do
@@ -85,6 +71,17 @@ two_runs_done() {
   done
 }
 job_gone() { for _ in $(seq 300); do [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return; sleep 0.2; done; }
+
+# 3. SIGTERM before the kill, SIGINT, and a requeue.
+job=$(sbatch --parsable -o "$work/slow-%j.out" slurm/parlab.sbatch tests/e2e/slow.toml "$work/slow.h5" --quiet)
+two_runs_done "$work/slow.h5"
+scancel --signal=TERM "$job"
+job_gone "$job"
+cat "$work"/slow-*.out
+check "after SIGTERM the report is under its final name" "[ -f $work/slow.h5 ] && [ ! -e $work/slow.h5.tmp ]"
+check "it is marked partial" "h5dump -a /status $work/slow.h5 | grep -q 'partial: interrupted by SIGTERM'"
+check "it keeps the runs finished before" "h5ls $work/slow.h5/runs | grep -q run-0002"
+check "the job ended non-zero" "grep -q \"JobId=$job .*ExitCode=[1-9]\" $work/log/jobcomp.txt"
 
 job=$(sbatch --parsable -o "$work/int-%j.out" slurm/parlab.sbatch tests/e2e/slow.toml "$work/int.h5" --quiet)
 two_runs_done "$work/int.h5"
