@@ -3,11 +3,9 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results"))
+import h5py
 
-import h5py  # noqa: E402
-
-from parlab_analysis.report import load_many  # noqa: E402
+from parlab_analysis.report import load_many
 
 
 def parlab_rate(runs, label_part, threads):

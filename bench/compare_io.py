@@ -4,11 +4,9 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results"))
+import h5py
 
-import h5py  # noqa: E402
-
-from parlab_analysis.report import load_runs  # noqa: E402
+from parlab_analysis.report import load_runs
 
 
 def verdict(ok):

@@ -36,7 +36,7 @@ for reps in 10 100000; do
   tools/mpirun.sh -n 2 $parlab run "$out/empty2-$reps.toml" -o "$out/empty2-$reps.h5" -q >/dev/null
 done
 
-/usr/bin/python3 bench/compare.py "$out" "$rounds"
+PYTHONPATH=python /usr/bin/python3 bench/compare.py "$out" "$rounds"
 
 # Communication and I/O (issue 4).
 command -v fio >/dev/null || { apt-get update -qq && apt-get install -y -qq fio >/dev/null; }
@@ -50,5 +50,5 @@ tools/mpirun.sh -n 2 $parlab run config/stencil-strong.toml -o "$out/stencil-str
 tools/mpirun.sh -n 2 $parlab run bench/halo.toml -o "$out/halo.h5" -q >/dev/null
 tools/mpirun.sh -n 2 $bin/bench/bench_ref_pingpong > "$out/pingpong.txt"
 echo
-/usr/bin/python3 bench/compare_io.py "$out"
+PYTHONPATH=python /usr/bin/python3 bench/compare_io.py "$out"
 echo "raw data: $out"

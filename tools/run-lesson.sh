@@ -9,5 +9,5 @@ cmake --build --preset release -j "$(nproc)" >/dev/null
 parlab=build/release/drivers/parlab
 tools/mpirun.sh -n 2 $parlab run config/lesson.toml --quiet
 tools/mpirun.sh -n 2 $parlab primitives -o results/reports/primitives.json
-results/parlab-analyze lesson results/reports/lesson.h5 --calibrate \
+python/parlab-analyze lesson results/reports/lesson.h5 --calibrate \
   --primitives results/reports/primitives.json --plots results/plots/lesson

@@ -7,7 +7,7 @@ set -u
 source_dir=$1
 parlab=$2
 shift 2
-tool=$source_dir/tests/cluster/netns-cluster.sh
+tool=$source_dir/tools/cluster/netns-cluster.sh
 config=$source_dir/tests/cluster/multinode-tiny.toml
 export PARLAB_NETNS_PREFIX=pltest$$
 work=$(mktemp -d)

@@ -6,7 +6,7 @@ set -u
 source_dir=$1
 parlab=$2
 shift 2
-cluster=$source_dir/slurm/local-cluster.sh
+cluster=$source_dir/tools/cluster/local-cluster.sh
 config=$source_dir/tests/cluster/multinode-tiny.toml
 work=$(mktemp -d /tmp/psl.XXXX)
 cleanup() { "$cluster" down "$work" >/dev/null 2>&1; rm -rf "$work"; }

@@ -12,7 +12,7 @@ parlab=$1
 shift
 here=$(dirname "$(realpath "$0")")
 config=$here/timeout.toml
-analyze=$here/../../results/parlab-analyze
+analyze=$here/../../python/parlab-analyze
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): //p'; }

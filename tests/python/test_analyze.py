@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ANALYZE = os.path.join(HERE, "..", "..", "results", "parlab-analyze")
-sys.path.insert(0, os.path.join(HERE, "..", "..", "results"))
+ANALYZE = os.path.join(HERE, "..", "..", "python", "parlab-analyze")
 
 from parlab_analysis.report import load_runs  # noqa: E402
 

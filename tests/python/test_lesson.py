@@ -7,15 +7,13 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "results"))
-sys.path.insert(0, HERE)
 
 from parlab_analysis import lesson  # noqa: E402
 from parlab_analysis import verdict as v  # noqa: E402
 from parlab_analysis.report import load_runs  # noqa: E402
 from synthetic import write_report  # noqa: E402
 
-ANALYZE = os.path.join(HERE, "..", "..", "results", "parlab-analyze")
+ANALYZE = os.path.join(HERE, "..", "..", "python", "parlab-analyze")
 REPORT = os.environ.get("PARLAB_LESSON_REPORT", "")
 
 

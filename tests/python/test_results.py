@@ -10,14 +10,12 @@ import h5py
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "results"))
-sys.path.insert(0, HERE)
 
 from parlab_analysis import plot  # noqa: E402
 from parlab_analysis.report import load_runs  # noqa: E402
 from synthetic import write_report  # noqa: E402
 
-ANALYZE = os.path.join(HERE, "..", "..", "results", "parlab-analyze")
+ANALYZE = os.path.join(HERE, "..", "..", "python", "parlab-analyze")
 REPORT = os.environ.get("PARLAB_TINY_REPORT", "")
 
 

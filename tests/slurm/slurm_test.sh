@@ -12,7 +12,7 @@
 set -u
 source_dir=$1
 parlab=$2
-cluster=$source_dir/slurm/local-cluster.sh
+cluster=$source_dir/tools/cluster/local-cluster.sh
 work=$(mktemp -d /tmp/psl.XXXX)  # short: socket paths are limited to 108 characters
 fail=0
 cleanup() {

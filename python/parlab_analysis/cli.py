@@ -18,3 +18,8 @@ def main(argv):
     except AnalysisError as error:
         print(f"parlab-analyze: error: {error}", file=sys.stderr)
         return 2
+
+
+def entry_point():
+    """The installed `parlab-analyze` command (pyproject.toml's console script)."""
+    sys.exit(main(sys.argv[1:]))
