@@ -7,7 +7,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" >/dev/null
 bin=build/release
 out=$(mktemp -d /tmp/parlab-bench.XXXXXX)
-parlab=$bin/drivers/parlab
+parlab=$bin/bin/parlab
 
 # Host noise moves bandwidth by tens of percent between minutes, so parlab and each
 # reference run interleaved, ROUNDS times; compare.py takes each side's best median.

@@ -1,4 +1,4 @@
-#include "counter.h"
+#include "kernels/counter.h"
 
 #include <atomic>
 #include <cstdlib>

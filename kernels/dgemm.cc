@@ -1,12 +1,12 @@
-#include "dgemm.h"
+#include "kernels/dgemm.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "aligned_buffer.h"
-#include "dgemm_microkernel.h"
+#include "core/aligned_buffer.h"
+#include "kernels/dgemm_microkernel.h"
 
 namespace parlab {
 namespace {

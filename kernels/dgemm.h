@@ -4,8 +4,8 @@
 #pragma once
 #include <cstdint>
 
-#include "aligned_buffer.h"
-#include "kernel.h"
+#include "core/aligned_buffer.h"
+#include "core/kernel.h"
 
 namespace parlab {
 

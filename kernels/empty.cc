@@ -1,4 +1,4 @@
-#include "empty.h"
+#include "kernels/empty.h"
 
 namespace parlab {
 namespace {

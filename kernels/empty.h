@@ -1,6 +1,6 @@
 // Does nothing: measures the harness's own cost per repetition.
 #pragma once
-#include "kernel.h"
+#include "core/kernel.h"
 
 namespace parlab {
 KernelInfo EmptyKernelInfo();

@@ -1,4 +1,4 @@
-#include "fault.h"
+#include "kernels/fault.h"
 
 #include <chrono>
 #include <thread>

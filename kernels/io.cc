@@ -1,4 +1,4 @@
-#include "io.h"
+#include "kernels/io.h"
 
 #include <atomic>
 #include <chrono>
@@ -7,9 +7,9 @@
 #include <memory>
 #include <thread>
 
-#include "aligned_buffer.h"
-#include "checkpoint.h"
-#include "collective.h"
+#include "core/aligned_buffer.h"
+#include "io/checkpoint.h"
+#include "core/collective.h"
 
 namespace parlab {
 namespace {

@@ -4,7 +4,7 @@
 // progress comes from nothing (none), from MPI_Test between compute chunks (test), or from
 // a progress thread (thread).
 #pragma once
-#include "kernel.h"
+#include "core/kernel.h"
 
 namespace parlab {
 KernelInfo IoKernelInfo();

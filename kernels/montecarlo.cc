@@ -1,4 +1,4 @@
-#include "montecarlo.h"
+#include "kernels/montecarlo.h"
 
 #include <atomic>
 #include <cmath>

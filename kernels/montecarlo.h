@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernel.h"
+#include "core/kernel.h"
 
 namespace parlab {
 

@@ -1,6 +1,6 @@
-#include "pingpong.h"
+#include "kernels/pingpong.h"
 
-#include "collective.h"
+#include "core/collective.h"
 
 #include <algorithm>
 #include <cmath>

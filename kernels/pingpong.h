@@ -2,7 +2,7 @@
 // turn, and reports the half round trip and bandwidth to a partner on its own node and to
 // one on another node, so the cost of leaving the node is a measured number.
 #pragma once
-#include "kernel.h"
+#include "core/kernel.h"
 
 namespace parlab {
 KernelInfo PingPongKernelInfo();

@@ -1,6 +1,6 @@
-#include "stencil.h"
+#include "kernels/stencil.h"
 
-#include "collective.h"
+#include "core/collective.h"
 
 #include <algorithm>
 #include <cmath>

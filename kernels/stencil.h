@@ -3,7 +3,7 @@
 // exchanged with MPI_Sendrecv (blocking) or with MPI_Isend/Irecv while the interior is
 // computed (nonblocking).
 #pragma once
-#include "kernel.h"
+#include "core/kernel.h"
 
 namespace parlab {
 

@@ -1,8 +1,8 @@
-#include "triad.h"
+#include "kernels/triad.h"
 
 #include <cmath>
 
-#include "aligned_buffer.h"
+#include "core/aligned_buffer.h"
 
 namespace parlab {
 namespace {

@@ -1,6 +1,6 @@
 // STREAM triad a = b + s*c over a global array split across ranks, then threads.
 #pragma once
-#include "kernel.h"
+#include "core/kernel.h"
 
 namespace parlab {
 KernelInfo TriadKernelInfo();

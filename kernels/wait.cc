@@ -1,4 +1,4 @@
-#include "wait.h"
+#include "kernels/wait.h"
 
 #include <time.h>
 

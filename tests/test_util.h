@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "engine.h"
-#include "environment.h"
+#include "harness/run_spec.h"
+#include "harness/engine.h"
+#include "harness/environment.h"
 
 namespace parlab::testing_util {
 

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" >/dev/null
-tools/mpirun.sh -n 2 build/release/drivers/parlab run config/default.toml
+tools/mpirun.sh -n 2 build/release/bin/parlab run config/default.toml
 python/parlab-analyze summary results/reports/default.h5
 python/parlab-analyze plot results/reports/default.h5 --out results/plots/default

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" >/dev/null
-parlab=build/release/drivers/parlab
+parlab=build/release/bin/parlab
 tools/mpirun.sh -n 2 $parlab run config/lesson.toml --quiet
 tools/mpirun.sh -n 2 $parlab primitives -o results/reports/primitives.json
 python/parlab-analyze lesson results/reports/lesson.h5 --calibrate \

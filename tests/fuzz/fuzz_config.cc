@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "config.h"
+#include "app/config.h"
 
 namespace {
 

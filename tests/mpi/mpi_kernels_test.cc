@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "montecarlo.h"
-#include "mpi_util.h"
+#include "kernels/montecarlo.h"
+#include "core/mpi_util.h"
 #include "report/hdf5_report.h"
 #include "test_util.h"
-#include "watchdog.h"
+#include "harness/watchdog.h"
 
 namespace parlab {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "config.h"
+#include "app/config.h"
 
 namespace parlab {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "models/gil.h"
 #include "models/model.h"
-#include "phase_timer.h"
+#include "core/phase_timer.h"
 
 namespace parlab {
 namespace {

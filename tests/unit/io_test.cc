@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "checkpoint.h"
-#include "overlap.h"
+#include "io/checkpoint.h"
+#include "harness/overlap.h"
 
 namespace parlab {
 namespace {

@@ -9,7 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "journal.h"
+#include "app/config.h"
+#include "harness/journal.h"
 
 namespace parlab {
 namespace {

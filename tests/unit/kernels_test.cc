@@ -4,9 +4,9 @@
 #include <cmath>
 #include <random>
 
-#include "dgemm.h"
-#include "montecarlo.h"
-#include "stencil.h"
+#include "kernels/dgemm.h"
+#include "kernels/montecarlo.h"
+#include "kernels/stencil.h"
 #include "test_util.h"
 
 namespace parlab {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "stats.h"
+#include "harness/stats.h"
 
 namespace parlab {
 namespace {

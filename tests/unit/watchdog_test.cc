@@ -6,7 +6,7 @@
 #include <string>
 
 #include "test_util.h"
-#include "watchdog.h"
+#include "harness/watchdog.h"
 
 namespace parlab {
 namespace {

@@ -1,0 +1,55 @@
+// One cell of an experiment (RunSpec) and the experiment itself: what app/config.cc
+// builds from a TOML file and the harness measures.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/kernel.h"
+#include "models/model.h"
+
+namespace parlab {
+
+// One cell of the experiment: a kernel with its parameters under one model and shape.
+struct RunSpec {
+  int index = 0;          // 0-based position in the experiment
+  std::string id;         // "run-0001"
+  int block = 0;          // which [[run]] table (1-based) it came from
+  std::string kernel;
+  std::string model;
+  Shape shape;
+  KernelParams params;
+  int repetitions = 5;
+  int warmups = 1;
+  double min_time_s = 0;  // grow repetitions until the measured time reaches this
+  int max_repetitions = 1000;
+  // The watchdog (watchdog.h): past timeout_s the run stops, marked "timeout"; then the
+  // experiment goes on ("continue") or ends with a partial report ("stop").
+  double timeout_s = 3600;
+  std::string on_timeout = "continue";
+  ModelOptions options;
+  // Optional checkpoint of the kernel's state after each repetition (see CheckpointFile).
+  std::string io_stage = "none";  // none | blocking | nonblocking | independent | hdf5
+  std::string io_layout = "shared-file";
+  std::string io_dir = "/tmp";
+  bool io_sync = false;
+  // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
+  // with the same label are compared with each other (the serial one is the baseline).
+  std::string Label() const;
+  // Everything that decides what the run measures, as text: two runs with the same
+  // fingerprint are the same measurement (a journal entry is resumed only on a match).
+  std::string Fingerprint() const;
+};
+
+struct Experiment {
+  std::string name;
+  std::string description;
+  std::string output;
+  std::string config_path;
+  std::string config_text;
+  std::vector<RunSpec> runs;
+  int ranks_needed() const;
+};
+
+}  // namespace parlab

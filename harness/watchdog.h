@@ -1,0 +1,72 @@
+// The per-run watchdog (timeout_s, on_timeout in the config).
+//
+// Each run is measured on a thread of its own while the rank's main thread watches the
+// clock. Past the run's deadline the run is asked to stop: every rank learns it through the
+// reduction that ends each repetition, so all stop after the same repetition, and the run
+// ends as "timeout" with the repetitions it completed. A run that does not come back within
+// the grace period after that — a hung kernel, a rank stuck in a wait that will never
+// complete — is abandoned: the main threads agree on it, record it as "timeout" with the
+// repetitions every rank completed, and the experiment goes on with fresh communicators.
+// The abandoned thread cannot be stopped safely; it is left behind, later runs carry a
+// warning, and the process ends without MPI_Finalize (which may crash under a thread
+// blocked inside MPI).
+//
+// Needs MPI_THREAD_MULTIPLE (the main thread and the run's thread both call MPI). With
+// less, runs are measured on the main thread and only the stop at a repetition boundary
+// is available; a hung run then hangs the job until mpirun or SLURM ends it.
+#pragma once
+
+#include <mpi.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/run_spec.h"
+#include "harness/environment.h"
+#include "harness/reporter.h"
+
+namespace parlab {
+
+// Shared between a run's thread and the main thread watching it.
+class RunControl {
+ public:
+  // Set at the deadline: the run ends after the repetition in progress.
+  std::atomic<bool> stop_requested{false};
+  // Set when the ranks have given up on the run: its harness waits throw RunAbandoned.
+  std::atomic<bool> abandoned{false};
+
+  // The run thread says where it is ("setup", "repetition 3", ...) and hands over each
+  // finished repetition's row of samples, so an abandoned run keeps what it measured.
+  void Enter(std::string stage);
+  void AddRow(const double* row, int columns);
+  void SetPlacement(const RunRecord& record);  // places, cpu_sets, warnings
+
+  std::string stage() const;
+  std::vector<double> rows() const;
+  RunRecord placement() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string stage_ = "start";
+  std::vector<double> rows_;
+  RunRecord placement_;
+};
+
+// Seconds a run may take beyond its deadline to reach a repetition boundary.
+double GraceSeconds(double timeout_s);
+
+// Measures one run under its watchdog (collective over comm; as MeasureRun).
+RunRecord MeasureWatched(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                         std::vector<double>& local_rows);
+
+// Collective over world: a warning naming the first rank that still has a thread of an
+// abandoned run, "" when none has.
+std::string LeftBehindWarning(MPI_Comm world);
+
+// Collective over world: whether any rank left a run's thread behind. Such a process must
+// end without MPI_Finalize.
+bool RunThreadsLeftBehind(MPI_Comm world);
+
+}  // namespace parlab
