@@ -76,13 +76,6 @@ std::string UtcNow() {
   return buffer;
 }
 
-const std::string& Environment::Get(const std::string& key) const {
-  for (const auto& [k, v] : fields)
-    if (k == key) return v;
-  static const std::string empty;
-  return empty;
-}
-
 Environment CollectEnvironment(MPI_Comm world, int granted_thread_level) {
   Environment env;
   env.granted_thread_level = granted_thread_level;

@@ -16,7 +16,6 @@ struct Environment {
   std::vector<std::string> rank_cpus;  // per world rank: CPU list of its main thread
   int granted_thread_level = MPI_THREAD_SINGLE;
   int cores_online = 1;                // on this rank's node
-  const std::string& Get(const std::string& key) const;
 };
 
 // Collective over world.

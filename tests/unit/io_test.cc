@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "io/checkpoint.h"
-#include "harness/overlap.h"
+#include "io/hints.h"
+#include "io/overlap.h"
 
 namespace parlab {
 namespace {

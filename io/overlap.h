@@ -2,11 +2,6 @@
 // run of the same kernel parameters, model and shape.
 #pragma once
 
-#include <map>
-#include <string>
-
-#include "harness/reporter.h"
-
 namespace parlab {
 
 struct Overlap {
@@ -17,19 +12,5 @@ struct Overlap {
 
 // compute_s and io_s from the blocking run, overlapped_s = the nonblocking run's time.
 Overlap ComputeOverlap(double compute_s, double io_s, double overlapped_s);
-
-// Pairs io-kernel runs: remembers each blocking run's compute and I/O time, and appends
-// overlap results to each nonblocking run with a matching blocking run before it.
-class OverlapTracker {
- public:
-  void Observe(RunRecord& record);
-
- private:
-  static std::string Key(const RunSpec& spec);
-  struct Baseline {
-    double compute_s, io_s;
-  };
-  std::map<std::string, Baseline> blocking_;
-};
 
 }  // namespace parlab
