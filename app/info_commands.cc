@@ -1,10 +1,16 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/primitives.h"
+#include "core/files.h"
 #include "core/collective.h"
 #include "core/mpi_util.h"
 #include "harness/environment.h"
+#include "report/report_status.h"
 
 namespace parlab {
 
@@ -69,6 +75,46 @@ int ValidateCommand(MPI_Comm world, int thread_level, const std::vector<std::str
     }
   }
   return bad == 0 ? 0 : kExitBadInput;
+}
+
+namespace {
+
+int StatusCode(const ReportStatus& report) {
+  if (report.status == "complete") return report.runs_not_ok > 0 ? kExitRunsFailed : 0;
+  if (report.status.find("timed out") != std::string::npos) return kExitStoppedOnTimeout;
+  return kExitInterrupted;  // interrupted, or killed before it was finished: resume it
+}
+
+}  // namespace
+
+int StatusCommand(MPI_Comm world, const std::vector<std::string>& reports) {
+  if (Rank(world) != 0) return 0;
+  int code = 0;
+  for (const std::string& path : reports) {
+    const std::optional<ReportStatus> report = ReadReportStatus(path);
+    if (!report) {
+      fmt::print(stderr, "parlab: error: {}: not a readable parlab report ({})\n", path,
+                 FileKind(path).empty() ? "no such file" : FileKind(path));
+      code = std::max(code, kExitBadInput);
+      continue;
+    }
+    fmt::print("{}: {}; {} runs, {} not ok\n", path, report->status, report->runs, report->runs_not_ok);
+    code = std::max(code, StatusCode(*report));
+  }
+  return code;
+}
+
+int PrimitivesCommand(MPI_Comm world, const std::string& output) {
+  const std::string kind = Rank(world) == 0 && !output.empty() ? CheckReplaceable(output) : "";
+  if (const std::string agreed = BroadcastString(world, kind); !agreed.empty())
+    throw ConfigError(fmt::format("--output {}: is {}, not a file parlab may replace", output, agreed));
+  const nlohmann::json figures = MeasurePrimitives(world);
+  if (Rank(world) != 0) return 0;
+  fmt::print("{}", FormatPrimitives(figures));
+  if (output.empty()) return 0;
+  if (const std::string error = WriteFileAtomically(output, figures.dump(2) + "\n"); !error.empty())
+    throw ConfigError("--output " + error);
+  return 0;
 }
 
 }  // namespace parlab

@@ -1,6 +1,7 @@
 // parlab: run, validate and describe parallel-execution experiments.
 #include <fmt/format.h>
 #include <mpi.h>
+#include <omp.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -35,6 +36,7 @@ int Main(int argc, char** argv, int thread_level) {
   run->add_option("-o,--output", run_options.output, "report path (overrides [experiment].output)");
   run->add_flag("-q,--quiet", run_options.quiet, "no progress lines on stderr");
   run->add_flag("--dry-run", run_options.dry_run, "validate and list the runs, measure nothing");
+  run->add_flag("--json", run_options.json, "with --dry-run: the runs and shapes as JSON");
   run->add_option("--shape", run_options.shape, "only the runs of this RANKSxTHREADS shape");
   run->add_flag("--resume", run_options.resume,
                 "continue an experiment that was stopped or crashed: runs finished in "
@@ -43,6 +45,10 @@ int Main(int argc, char** argv, int thread_level) {
   CLI::App* validate = app.add_subcommand("validate", "check experiment files, run nothing");
   validate->add_option("config", validate_paths, "experiment file(s) (TOML)")->required();
   CLI::App* list = app.add_subcommand("list", "kernels, execution models and their parameters");
+  std::vector<std::string> status_reports;
+  CLI::App* status = app.add_subcommand(
+      "status", "what reports hold; exit 0 complete, 1 runs failed, 4/5 resume it, 2 not a report");
+  status->add_option("report", status_reports, "report file(s)")->required();
   CLI::App* info = app.add_subcommand("info", "versions, cores and thread binding of this launch");
   std::string primitives_output;
   bool spawned_child = false;
@@ -59,19 +65,9 @@ int Main(int argc, char** argv, int thread_level) {
     return kExitBadInput;
   }
   if (*list) return root ? ListCommand() : 0;
+  if (*status) return StatusCommand(world, status_reports);
   if (*info) return InfoCommand(world, thread_level);
-  if (*primitives) {
-    if (spawned_child) return RunSpawnedChild();
-    const nlohmann::json figures = MeasurePrimitives(world);
-    if (!root) return 0;
-    fmt::print("{}", FormatPrimitives(figures));
-    if (!primitives_output.empty()) {
-      std::ofstream out(primitives_output);
-      out << figures.dump(2) << "\n";
-      if (!out) throw CollectiveError("cannot write " + primitives_output);
-    }
-    return 0;
-  }
+  if (*primitives) return spawned_child ? RunSpawnedChild() : PrimitivesCommand(world, primitives_output);
   if (*validate) return ValidateCommand(world, thread_level, validate_paths);
   return RunCommand(world, thread_level, run_options, CommandLine(argc, argv));
 }
@@ -82,6 +78,8 @@ int Main(int argc, char** argv, int thread_level) {
 int main(int argc, char** argv) {
   int thread_level = MPI_THREAD_SINGLE;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &thread_level);
+  // Teams must have the threads their shape asks for: the runtime may not shrink them.
+  omp_set_dynamic(0);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   int code = 0;

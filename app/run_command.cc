@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "app/commands.h"
+#include "app/config.h"
+#include "core/files.h"
 #include "core/collective.h"
 #include "core/mpi_util.h"
 #include "harness/engine.h"
@@ -16,6 +20,7 @@
 #include "report/console.h"
 #include "report/hdf5_report.h"
 #include "report/output.h"
+#include "report/report_status.h"
 
 namespace parlab {
 namespace {
@@ -26,8 +31,10 @@ void SelectShape(Experiment& experiment, const RunOptions& options) {
   int ranks = 0, threads = 0;
   char extra = 0;
   if (std::sscanf(options.shape.c_str(), "%dx%d%c", &ranks, &threads, &extra) != 2 ||
-      ranks < 1 || threads < 1)
-    throw ConfigError("--shape " + options.shape + ": expected RANKSxTHREADS, e.g. 2x1");
+      ranks < 1 || threads < 1 || ranks > (1 << 20) || threads > MaxThreadsPerRank())
+    throw ConfigError(fmt::format("--shape {}: expected RANKSxTHREADS with 1 <= RANKS <= {} and "
+                                  "1 <= THREADS <= {}, e.g. 2x1", options.shape, 1 << 20,
+                                  MaxThreadsPerRank()));
   std::erase_if(experiment.runs, [&](const RunSpec& spec) {
     return spec.shape.ranks != ranks || spec.shape.threads != threads;
   });
@@ -35,11 +42,32 @@ void SelectShape(Experiment& experiment, const RunOptions& options) {
     throw ConfigError(options.config + ": no run has the shape " + options.shape);
 }
 
+// The runs as one JSON document, for scripts (parlab-sweep): what --dry-run prints.
+std::string DryRunJson(const Experiment& experiment, const FinishedRuns& done) {
+  nlohmann::json runs = nlohmann::json::array();
+  nlohmann::json shapes = nlohmann::json::array();
+  for (const RunSpec& spec : experiment.runs) {
+    runs.push_back({{"id", spec.id}, {"label", spec.Label()}, {"kernel", spec.kernel},
+                    {"model", spec.model}, {"ranks", spec.shape.ranks},
+                    {"threads", spec.shape.threads}, {"repetitions", spec.repetitions},
+                    {"warmups", spec.warmups}, {"done", done.count(spec.id) > 0}});
+    const nlohmann::json shape = {spec.shape.ranks, spec.shape.threads};
+    if (std::find(shapes.begin(), shapes.end(), shape) == shapes.end()) shapes.push_back(shape);
+  }
+  return nlohmann::json{{"experiment", experiment.name}, {"config", experiment.config_path},
+                        {"report", experiment.output}, {"ranks_needed", experiment.ranks_needed()},
+                        {"shapes", shapes}, {"runs", runs}}.dump(2) + "\n";
+}
+
 int DryRun(MPI_Comm world, const Experiment& experiment, const RunOptions& options) {
   const FinishedRuns done = options.resume
                                 ? LoadJournal(world, JournalPath(experiment.output), experiment)
                                 : FinishedRuns{};
   if (Rank(world) != 0) return 0;
+  if (options.json) {
+    fmt::print("{}", DryRunJson(experiment, done));
+    return 0;
+  }
   for (const RunSpec& spec : experiment.runs)
     fmt::print("{} {} {} {}x{} reps={} warmups={}{}\n", spec.id, spec.Label(), spec.model,
                spec.shape.ranks, spec.shape.threads, spec.repetitions, spec.warmups,
@@ -114,6 +142,24 @@ void Preflight(MPI_Comm world, const Experiment& experiment) {
   if (!first.empty()) throw ConfigError(first);
 }
 
+// --resume of a report that is complete (and has no journal left): nothing to measure;
+// it is left as it is (a resubmitted sweep or a requeued finished job keeps its results).
+bool AlreadyComplete(MPI_Comm world, const Experiment& experiment) {
+  std::string said;
+  if (Rank(world) == 0 && FileKind(JournalPath(experiment.output)).empty()) {
+    const std::optional<ReportStatus> report = ReadReportStatus(experiment.output);
+    if (report && report->status == "complete")
+      said = fmt::format("parlab: {} is complete already ({} runs{}): nothing to resume; run "
+                         "without --resume to measure it again\n", experiment.output, report->runs,
+                         report->config_text == experiment.config_text
+                             ? ""
+                             : ", measured with another version of the config");
+  }
+  said = BroadcastString(world, said);
+  if (Rank(world) == 0 && !said.empty()) fmt::print(stderr, "{}", said);
+  return !said.empty();
+}
+
 // The exit code, with the line that tells how to finish a partial report.
 int Conclude(MPI_Comm world, const Engine& engine, int not_ok, RunJournal& journal,
              const Experiment& experiment, const RunOptions& options) {
@@ -150,10 +196,11 @@ int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
   CheckLaunch(world, thread_level, experiment, options);
   CheckMemory(world, experiment);
   Preflight(world, experiment);
-  PrepareOutputPath(world, experiment.output);
+  PrepareOutputPath(world, experiment.output, experiment.config_path);
   const OutputLock lock(world, experiment.output);
   const std::string journal_path = JournalPath(experiment.output);
   const bool root = Rank(world) == 0;
+  if (options.resume && AlreadyComplete(world, experiment)) return 0;
   Recovery recovery;
   if (options.resume) {
     recovery.resumed = LoadJournal(world, journal_path, experiment);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -89,17 +91,35 @@ std::string ReadBoundedFile(const std::string& path, std::uint64_t max_bytes, bo
   if (static_cast<std::uint64_t>(info.st_size) > max_bytes)
     throw ConfigError(path + ": " + std::to_string(info.st_size) + " bytes is more than the " +
                       std::to_string(max_bytes) + " parlab reads from such a file");
-  std::string text(static_cast<std::size_t>(info.st_size), '\0');
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = read(fd, text.data() + done, text.size() - done);
+  // Read to the end rather than st_size bytes: files under /proc report a size of 0.
+  std::string text;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
-    if (n == 0) break;  // shrank while reading
-    done += static_cast<std::size_t>(n);
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes)
+      throw ConfigError(path + ": more than the " + std::to_string(max_bytes) +
+                        " bytes parlab reads from such a file");
   }
-  text.resize(done);
   return text;
+}
+std::string WriteFileAtomically(const std::string& path, const std::string& text) {
+  if (const std::string kind = CheckReplaceable(path); !kind.empty())
+    return path + ": is " + kind + ", not a file parlab may replace";
+  std::string name = path + ".XXXXXX";
+  const int fd = mkstemp(name.data());
+  if (fd < 0) return path + ": cannot create a file beside it: " + std::strerror(errno);
+  FileDescriptor file(fd);
+  std::string error = WriteAll(fd, text, name);
+  if (error.empty() && fsync(fd) != 0) error = name + ": cannot sync: " + std::strerror(errno);
+  if (error.empty()) error = file.Close(name);
+  if (error.empty() && std::rename(name.c_str(), path.c_str()) != 0)
+    error = path + ": cannot rename " + name + " to it: " + std::strerror(errno);
+  if (!error.empty()) unlink(name.c_str());
+  return error;
 }
 
 bool SameFile(const std::string& a, const std::string& b) {

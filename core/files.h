@@ -50,6 +50,11 @@ std::string WriteAll(int fd, const std::string& text, const std::string& path);
 std::string ReadBoundedFile(const std::string& path, std::uint64_t max_bytes,
                             bool follow_symlink = false);
 
+// Writes `text` to `path` all at once: into a new file of an unpredictable name in the same
+// directory (created exclusively), synced, then renamed over `path`, which must be absent
+// or a regular file. "" or the error naming the path.
+std::string WriteFileAtomically(const std::string& path, const std::string& text);
+
 // True when two paths name the same file (same device and inode).
 bool SameFile(const std::string& a, const std::string& b);
 

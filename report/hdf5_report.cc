@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/collective.h"
+#include "core/files.h"
 #include "core/mpi_util.h"
 #include "io/fs.h"
 
@@ -75,10 +76,26 @@ void Hdf5Report::RequireRoom(std::uint64_t data_bytes) const {
   AgreeOrThrow(world_, error);
 }
 
+namespace {
+
+// Rank 0 makes <output>.tmp a new regular file of its own (an old one of an earlier attempt
+// is removed: PrepareOutputPath made sure it is a regular file), so HDF5 opens nothing
+// parlab did not create.
+std::string CreateTemporary(const std::string& path) {
+  if (FileKind(path) == "a regular file") std::remove(path.c_str());
+  std::string error;
+  FileDescriptor file = CreateNewFile(path, &error);
+  if (file.valid()) error = file.Close(path);
+  return error.empty() ? "" : "report " + error;
+}
+
+}  // namespace
+
 void Hdf5Report::Begin(const Experiment& experiment, const Environment& env) {
   h5::SilenceErrorStack();
   RequireRoom(0);
-  std::string error;
+  std::string error = Rank(world_) == 0 ? CreateTemporary(temporary_) : "";
+  AgreeOrThrow(world_, error);
   try {
     h5::Handle access(h5::Check(H5Pcreate(H5P_FILE_ACCESS), "create file access properties"),
                       H5Pclose);
@@ -283,8 +300,14 @@ void Hdf5Report::End(bool complete, const std::string& reason) {
     error = e.what();
   }
   AgreeOrThrow(world_, error);
-  if (Rank(world_) == 0 && std::rename(temporary_.c_str(), output_.c_str()) != 0)
-    error = fmt::format("cannot rename {} to {}: {}", temporary_, output_, std::strerror(errno));
+  if (Rank(world_) == 0) {
+    // Checked before any work; checked again, since the experiment may have run for hours.
+    if (const std::string kind = CheckReplaceable(output_); !kind.empty())
+      error = fmt::format("cannot rename {} to {}: that is now {}, which parlab does not replace",
+                          temporary_, output_, kind);
+    else if (std::rename(temporary_.c_str(), output_.c_str()) != 0)
+      error = fmt::format("cannot rename {} to {}: {}", temporary_, output_, std::strerror(errno));
+  }
   AgreeOrThrow(world_, error);
 }
 

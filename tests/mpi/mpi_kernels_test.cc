@@ -283,7 +283,7 @@ TEST(MpiReport, ParallelWriteKeepsEveryRanksSamples) {
   Environment env = testing_util::TestEnvironment();
   env.hostnames = AllGatherStrings(MPI_COMM_WORLD, "host" + std::to_string(Rank(MPI_COMM_WORLD)));
   env.rank_cpus = AllGatherStrings(MPI_COMM_WORLD, "0");
-  PrepareOutputPath(MPI_COMM_WORLD, output);
+  PrepareOutputPath(MPI_COMM_WORLD, output, "");
   Hdf5Report report(MPI_COMM_WORLD, output, "test");
   report.Begin(experiment, env);
   std::vector<double> rows;
