@@ -4,15 +4,16 @@ import html
 import os
 import tempfile
 
-from . import plot, summary
-from .report import load_many
+from . import files, plot, summary
+from .report import load
 
 
 def page(paths):
-    runs = load_many(paths)
+    reports = load(paths)
+    runs = reports.runs
     with tempfile.TemporaryDirectory() as scratch:
         images = []
-        for info in plot.make_plots(runs, scratch):
+        for info in plot.make_plots(reports, scratch):
             path = info["path"]
             with open(path, "rb") as handle:
                 images.append((os.path.basename(path), base64.b64encode(handle.read()).decode()))
@@ -43,7 +44,7 @@ def add_parser(subparsers):
 
 
 def run(args):
-    with open(args.output, "w") as handle:
-        handle.write(page(args.reports))
+    files.check_output(args.output, inputs=args.reports)  # before the work of the page
+    files.write_text(args.output, page(args.reports), inputs=args.reports)
     print(args.output)
     return 0
