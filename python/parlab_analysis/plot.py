@@ -3,14 +3,18 @@ import math
 import os
 import re
 
-import matplotlib
+from . import files
+from .palette import PHASES, model_colour, phase_colour
+from .report import median_repetition
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-from . import files  # noqa: E402
-from .palette import PHASES, model_colour, phase_colour  # noqa: E402
-from .report import median_repetition  # noqa: E402
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, imported only when a plot is drawn (it takes
+    longer to import than most subcommands take to run)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
 def _slug(text):
@@ -19,7 +23,7 @@ def _slug(text):
 
 def time_per_model(group, label, path):
     """Bars of median time per model and shape, whiskers from min to max."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = pyplot().subplots(figsize=(7, 4))
     names = [f"{m}\n{r}x{t}" for m, r, t in zip(group["model"], group["ranks"], group["threads"])]
     medians = group["median_s"].to_numpy()
     below = medians - group["min_s"].to_numpy()
@@ -46,12 +50,12 @@ def _save(fig, path, series):
             fig.savefig(handle, format="png", dpi=100)
         return {"path": path, "axes": len(fig.axes), "series": series}
     finally:
-        plt.close(fig)
+        pyplot().close(fig)
 
 
 def strong_scaling(group, label, path):
     """Speedup vs workers for each model of one kernel group, with the ideal line."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = pyplot().subplots(figsize=(6, 4))
     series = 0
     for model, runs in group.groupby("model", sort=False):
         runs = runs[runs["speedup"].apply(math.isfinite)].sort_values("workers")
@@ -81,7 +85,7 @@ def weak_scaling(runs, out_dir):
                 continue
             same = same.sort_values("workers")
             base = same[same["workers"] == same["workers"].min()]["median_s"].min()
-            fig, ax = plt.subplots(figsize=(6, 4))
+            fig, ax = pyplot().subplots(figsize=(6, 4))
             ax.plot(same["workers"], base / same["median_s"], marker="o", label="measured")
             ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="ideal")
             ax.set_xlabel("workers (ranks x threads)")
@@ -101,7 +105,7 @@ def phases_per_rank(reports, run, path):
     if not len(samples):
         return None
     rep = median_repetition(samples)
-    fig, ax = plt.subplots(figsize=(7, 2.0 + 0.5 * samples.shape[1]))
+    fig, ax = pyplot().subplots(figsize=(7, 2.0 + 0.5 * samples.shape[1]))
     series = 0
     for phase in PHASES:
         colour = phase_colour(phase)
@@ -126,7 +130,7 @@ def phases_per_rank(reports, run, path):
 
 def speedup_overview(runs, path):
     """Speedup vs workers for every kernel group and model, with the ideal line."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = pyplot().subplots(figsize=(7, 4.5))
     finite = runs[runs["speedup"].apply(lambda v: math.isfinite(v))]
     for (label, model), group in finite.groupby(["label", "model"], sort=False):
         group = group.sort_values("workers")
