@@ -2,7 +2,8 @@
 "callpath": "a->b", "metric": name, "value": number or [numbers]}. Extra-P models one
 experiment per file, and needs every callpath and metric measured at every point; so one
 file per scaling series: the verified runs of one kernel (with the same parameters) and
-one model, over the shape values that vary among them (ranks, threads, size). Each line
+one model, with the serial runs as its one-worker points, over the shape values that vary
+among them (ranks, threads, size). Each line
 holds the per-repetition values of one point: the cell time (slowest rank's total) for
 the kernel's callpath, and for each phase below it the slowest rank's time in that phase."""
 import json
@@ -24,11 +25,22 @@ def _name(text):
 
 
 def series(reports):
-    """[(kernel, params, model, varying shape names, runs)] with at least two points."""
+    """[(kernel, params, model, varying shape names, runs)] with at least two points. The
+    serial runs of the same kernel and parameters stand for one worker in every model's
+    series (at the points the model did not measure itself)."""
+    import pandas as pd
+
     runs = reports.runs[(reports.runs.status == "ok") & (reports.runs.repetitions > 0)]
     out = []
     for (kernel, params, model), group in runs.groupby(["kernel", "params", "model"],
                                                        sort=False):
+        if model != "serial":
+            serial = runs[(runs.kernel == kernel) & (runs.params == params) &
+                          (runs.model == "serial")]
+            points = set(zip(group.ranks, group.threads, group["size"]))
+            serial = serial[[p not in points for p in zip(serial.ranks, serial.threads,
+                                                          serial["size"])]]
+            group = pd.concat([serial, group])
         varying = [p for p in SHAPE if group[p].nunique() > 1]
         if varying:
             out.append((kernel, params, model, varying, group))

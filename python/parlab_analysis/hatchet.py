@@ -21,6 +21,7 @@ COLUMN_METADATA = [{"is_value": False}, {"is_value": True},
                    {"is_value": True, "attribute.unit": "sec"},
                    {"is_value": True, "attribute.unit": "sec"}]
 PARENT_PHASE = {"lock_wait": "compute"}
+SECTIONS = ("data", "columns", "column_metadata", "nodes")
 
 
 def _tree(columns, samples):
@@ -65,14 +66,16 @@ def metadata(reports, run, repetition):
     status = reports.status[reports.status.report == run.report].iloc[0]
     meta = {"parlab.report": run.report, "parlab.run": run.run, "parlab.identity": run.identity,
             "parlab.repetition": repetition, "parlab.repetitions": run.repetitions}
-    for key in ("experiment", "kernel", "label", "model", "ranks", "threads", "nodes", "size",
-                "params", "status", "source_status"):
+    for key in ("experiment", "kernel", "label", "model", "ranks", "threads", "size", "params",
+                "status", "source_status"):
         meta[key] = getattr(run, key)
+    meta["node_count"] = run.nodes  # "nodes" is json-split's tree
     for key in ("created_utc", "git_sha", "parlab_version"):
         meta[key] = status[key]
     meta["mpi.world.size"] = run.ranks
     environment = reports.environment[reports.environment.report == run.report]
     meta.update({f"environment.{k}": v for k, v in zip(environment.key, environment.value)})
+    assert not set(meta) & set(SECTIONS)
     return {k: str(v) for k, v in meta.items()}
 
 

@@ -2,51 +2,20 @@
 ends with one line `parlab-analyze: error: ...` and exit 2 (1 is only compare's "got
 slower", 0 success). Outputs never go through links, into non-regular files or over an
 input; merge refuses duplicates and keeps every input's status. Issue 13, point 8."""
-import contextlib
 import hashlib
-import io
 import os
 import shutil
-import subprocess
-from unittest import mock
 
 import h5py
 import numpy as np
 import pytest
 
-from parlab_analysis import cli, lesson, load
+from helpers import analyze, bad, process
+from parlab_analysis import lesson, load
 from parlab_analysis import verdict as v
 from synthetic import COLUMNS, one_run, write_report
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ANALYZE = os.path.join(HERE, "..", "..", "python", "parlab-analyze")
 PARTIAL = os.environ.get("PARLAB_PARTIAL_REPORT", "")
-
-
-def process(*args, env=None, timeout=120, **kwargs):
-    """parlab-analyze as its own process (the launcher, exit status, stderr as a user sees)."""
-    environment = dict(os.environ, **(env or {}))
-    return subprocess.run(["/usr/bin/python3", ANALYZE, *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env=environment, **kwargs)
-
-
-def analyze(*args, env=None):
-    """cli.main in this process (fast: the libraries are imported once); an exception
-    escaping it would fail the test, as a traceback would."""
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ, env or {}), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main([str(a) for a in args])
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
-
-
-def bad(result, fragment):
-    """Exit 2, exactly one line on stderr naming the problem, no traceback."""
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("parlab-analyze: error: "), result.stderr
-    assert fragment in lines[0], lines[0]
-    assert "Traceback" not in result.stderr
 
 
 def digest(path):
