@@ -75,7 +75,7 @@ def _check_ours(path):
                                     "database (no meta table; left untouched)")
             meta = dict(ro.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error as error:
-        raise AnalysisError(f"{path}: unreadable SQLite database ({error}; left "
+        raise AnalysisError(f"{path}: corrupt or unreadable SQLite database ({error}; left "
                             "untouched)") from None
     if meta.get("application") != APPLICATION:
         raise AnalysisError(f"{path}: is an SQLite database of something else (application "
