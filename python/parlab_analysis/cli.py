@@ -8,6 +8,8 @@ import sys
 from .errors import AnalysisError
 
 PROG = "parlab-analyze"
+DEBIAN_PACKAGES = {"h5py": "python3-h5py", "numpy": "python3-numpy", "pandas": "python3-pandas",
+                   "matplotlib": "python3-matplotlib", "scipy": "python3-scipy"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,6 +40,11 @@ def main(argv):
         return args.run(args)
     except AnalysisError as error:
         print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        package = DEBIAN_PACKAGES.get(error.name, f"python3-{error.name}")
+        print(f"{PROG}: error: the Python module '{error.name}' is missing (Debian: apt-get "
+              f"install {package}; elsewhere: pip install {error.name})", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `summary ... | head`: the reader left, nothing is wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
