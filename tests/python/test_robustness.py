@@ -330,3 +330,50 @@ def test_a_real_partial_report_is_read_and_stays_partial_when_merged(tmp_path):
     merged = load(str(tmp_path / "m.h5"))
     assert merged.status.status.iloc[0].startswith("partial: merged from 2 reports")
     assert set(merged.runs.source_status[:-1]) == {status}
+
+
+MUTATIONS = {"deleted": None, "text": "x", "negative": -1, "NaN": float("nan"),
+             "an array": np.array([1.0, 2.0]), "empty text": b"", "huge": 1e300}
+
+
+def test_every_field_damaged_any_way_is_read_or_refused_in_one_line(tmp_path):
+    """Each attribute and dataset of a run, and each root attribute, replaced by each of
+    a few wrong values: the report is either still valid (exit 0) or refused in one line
+    (exit 2), never a crash (3) or a traceback."""
+    source = edited(tmp_path, lambda run, _: run.create_dataset("cell_time", data=[1.0, 2.0, 3.0]),
+                    name="source.h5")
+    with h5py.File(source, "r") as handle:
+        fields = [("runs/run-0001", k, "attr") for k in handle["runs/run-0001"].attrs] + \
+                 [("runs/run-0001", k, "dataset") for k in handle["runs/run-0001"]] + \
+                 [("/", k, "attr") for k in handle.attrs]
+    outcomes = {}
+    for place, key, kind in fields:
+        for name, value in MUTATIONS.items():
+            path = tmp_path / "mutated.h5"
+            shutil.copy(source, path)
+            with h5py.File(path, "a") as handle:
+                group = handle[place]
+                if kind == "attr":
+                    del group.attrs[key]
+                    if value is not None:
+                        group.attrs[key] = value
+                else:
+                    del group[key]
+                    if value is not None:
+                        group.create_dataset(key, data=value)
+            result = analyze("summary", path)
+            assert result.returncode in (0, 2), (place, key, name, result.stderr)
+            if result.returncode == 2:
+                bad(result, str(path))
+            outcomes[(key, name)] = result.returncode
+    assert sum(code == 2 for code in outcomes.values()) > len(outcomes) / 2
+    assert outcomes[("samples", "deleted")] == 2 and outcomes[("label", "deleted")] == 2
+
+
+def test_the_html_page_says_which_reports_are_unfinished(tmp_path):
+    partial = one_run(tmp_path / "p.h5", root={"status": "partial: interrupted by SIGTERM"})
+    complete = one_run(tmp_path / "c.h5", kernel="stencil", root={"status": "complete"})
+    page = tmp_path / "page.html"
+    assert analyze("html", partial, complete, "-o", page).returncode == 0
+    text = page.read_text()
+    assert f"{partial}: partial: interrupted by SIGTERM" in text and f"{complete}: complete" not in text
