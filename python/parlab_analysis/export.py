@@ -31,15 +31,22 @@ def tables(reports):
             "results": reports.results, "environment": reports.environment}
 
 
-def write_csv(reports, out, inputs):
+def write_all(out, contents, inputs):
+    """Writes {file name: text} into the directory `out`, every target checked first so
+    that a bad one stops the export before any file is written."""
     files.output_directory(out)
-    written = []
-    for name, frame in tables(reports).items():
-        path = os.path.join(out, f"{name}.csv")
-        # Python's shortest round-trip repr: every number reads back bit for bit.
-        files.write_text(path, frame.to_csv(index=False), inputs)
-        written.append(path)
-    return written
+    paths = [os.path.join(out, name) for name in contents]
+    for path in paths:
+        files.check_output(path, inputs)
+    for path, text in zip(paths, contents.values()):
+        files.write_text(path, text() if callable(text) else text, inputs)
+    return paths
+
+
+def write_csv(reports, out, inputs):
+    # Python's shortest round-trip repr: every number reads back bit for bit.
+    return write_all(out, {f"{name}.csv": (lambda f=frame: f.to_csv(index=False))
+                           for name, frame in tables(reports).items()}, inputs)
 
 
 def _records(frame):

@@ -7,12 +7,10 @@ among them (ranks, threads, size). Each line
 holds the per-repetition values of one point: the cell time (slowest rank's total) for
 the kernel's callpath, and for each phase below it the slowest rank's time in that phase."""
 import json
-import os
 
 import numpy as np
 
-from . import files
-from .export import slug, unique_names
+from .export import slug, unique_names, write_all
 from .palette import PHASES
 
 SHAPE = ("ranks", "threads", "size")
@@ -70,15 +68,13 @@ def lines(reports, kernel, params, varying, group):
 
 def write(reports, out, inputs):
     """One <kernel>[-<params>]-<model>.jsonl per series."""
-    files.output_directory(out)
     found = series(reports)
     names = unique_names([f"{slug(kernel + ('-' + params if params else ''))}-{model}.jsonl"
                           for kernel, params, model, _, _ in found])
-    written = []
-    for (kernel, params, model, varying, group), name in zip(found, names):
-        path = os.path.join(out, name)
-        text = "".join(json.dumps(line, allow_nan=False) + "\n"
+
+    def text(kernel, params, varying, group):
+        return "".join(json.dumps(line, allow_nan=False) + "\n"
                        for line in lines(reports, kernel, params, varying, group))
-        files.write_text(path, text, inputs)
-        written.append(path)
-    return written
+
+    return write_all(out, {name: (lambda s=s: text(s[0], s[1], s[3], s[4]))
+                           for s, name in zip(found, names)}, inputs)

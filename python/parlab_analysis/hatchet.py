@@ -9,8 +9,7 @@ compute time)."""
 import json
 import os
 
-from . import files
-from .export import slug, unique_names
+from .export import slug, unique_names, write_all
 from .palette import PHASES
 from .reading import TOTAL
 from .report import median_repetition
@@ -81,13 +80,9 @@ def metadata(reports, run, repetition):
 
 def write(reports, out, inputs):
     """One file per run with repetitions: <report name>-<run>.json."""
-    files.output_directory(out)
     runs = reports.runs[reports.runs.repetitions > 0]
     names = unique_names([f"{slug(os.path.splitext(os.path.basename(r.report))[0])}-{r.run}.json"
                           for r in runs.itertuples()])
-    written = []
-    for run, name in zip(runs.itertuples(), names):
-        path = os.path.join(out, name)
-        files.write_text(path, json.dumps(profile(reports, run), allow_nan=False) + "\n", inputs)
-        written.append(path)
-    return written
+    return write_all(out, {name: (lambda r=run: json.dumps(profile(reports, r),
+                                                           allow_nan=False) + "\n")
+                           for run, name in zip(runs.itertuples(), names)}, inputs)

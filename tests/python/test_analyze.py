@@ -3,7 +3,6 @@ on small synthetic ones."""
 import os
 import struct
 import subprocess
-import sys
 
 import h5py
 import numpy as np

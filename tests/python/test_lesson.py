@@ -2,7 +2,6 @@
 report (PARLAB_LESSON_REPORT) written by the end-to-end test."""
 import os
 import subprocess
-import sys
 
 import pytest
 

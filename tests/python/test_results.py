@@ -3,7 +3,6 @@ import base64
 import os
 import struct
 import subprocess
-import sys
 from html.parser import HTMLParser
 
 import h5py

@@ -94,6 +94,11 @@ DAMAGE = {
                        "schema_version 'one' is not a number"),
     "runs a dataset": (lambda _, f: (f.__delitem__("runs"), f.create_dataset("runs", data=1)),
                        "holds no runs"),
+    # 540 million samples declared, none written: refused before anything is read.
+    "absurd samples": (lambda run, _: (run.__delitem__("samples"),
+                                       run.create_dataset("samples", shape=(30_000_000, 2, 9),
+                                                          dtype="f8", chunks=(1024, 2, 9))),
+                       "dataset 'samples' has 540000000 elements, more than the"),
 }
 
 
@@ -201,6 +206,12 @@ def test_outputs_are_never_a_missing_directory_a_file_a_link_or_an_input(tmp_pat
     os.mkfifo(fifo)
     bad(process("export", "json", report, "-o", fifo, timeout=30), "is a FIFO")
     bad(analyze("merge", report, other, "-o", tmp_path), "is a directory")
+    planted = tmp_path / "csv"
+    planted.mkdir()
+    os.symlink(victim, planted / "runs.csv")  # a link where an output file will go
+    bad(analyze("export", "csv", report, "-o", planted), "runs.csv: is a symbolic link")
+    assert victim.read_text() == "keep me"
+    shutil.rmtree(planted)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5", "b.h5", "fifo", "file",
                                                           "link.h5", "victim.txt"]
 
