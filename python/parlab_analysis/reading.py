@@ -166,8 +166,9 @@ def _check_stored(group, times, where):
             raise where.error(f"the stored median {stored} does not match the median "
                               f"recomputed from its samples {median}")
     if "cell_time" in group:
-        cell = np.asarray(_dataset(group, "cell_time", where)[()], dtype=float).ravel() \
-            if group["cell_time"].dtype.kind in "fiu" else None
+        stored_cells = _dataset(group, "cell_time", where)
+        cell = np.asarray(stored_cells[()], dtype=float).ravel() \
+            if stored_cells.dtype.kind in "fiu" else None
         if cell is None or len(cell) != len(times) or not np.allclose(cell, times, rtol=1e-12,
                                                                         atol=0):
             raise where.error("the stored cell_time does not match the slowest rank's total "

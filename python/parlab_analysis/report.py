@@ -89,7 +89,7 @@ def _read(path):
             calibration = reading.read_calibration(path, handle)
         except AnalysisError:
             raise
-        except (OSError, KeyError, RuntimeError, ValueError, TypeError) as error:
+        except (OSError, KeyError, RuntimeError, ValueError, TypeError, AttributeError) as error:
             raise AnalysisError(f"{path}: damaged report ({error})") from None
     return root, runs, environment, ceilings, calibration
 

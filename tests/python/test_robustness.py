@@ -344,12 +344,13 @@ def test_a_real_partial_report_is_read_and_stays_partial_when_merged(tmp_path):
 
 
 MUTATIONS = {"deleted": None, "text": "x", "negative": -1, "NaN": float("nan"),
-             "an array": np.array([1.0, 2.0]), "empty text": b"", "huge": 1e300}
+             "an array": np.array([1.0, 2.0]), "empty text": b"", "huge": 1e300,
+             "a group": "group"}
 
 
 def test_every_field_damaged_any_way_is_read_or_refused_in_one_line(tmp_path):
     """Each attribute and dataset of a run, and each root attribute, replaced by each of
-    a few wrong values: the report is either still valid (exit 0) or refused in one line
+    a few wrong values (a dataset also by a group, an attribute by a matrix): the report is either still valid (exit 0) or refused in one line
     (exit 2), never a crash (3) or a traceback."""
     source = edited(tmp_path, lambda run, _: run.create_dataset("cell_time", data=[1.0, 2.0, 3.0]),
                     name="source.h5")
@@ -366,11 +367,15 @@ def test_every_field_damaged_any_way_is_read_or_refused_in_one_line(tmp_path):
                 group = handle[place]
                 if kind == "attr":
                     del group.attrs[key]
-                    if value is not None:
+                    if isinstance(value, str) and value == "group":
+                        group.attrs[key] = np.array([[1, 2], [3, 4]])
+                    elif value is not None:
                         group.attrs[key] = value
                 else:
                     del group[key]
-                    if value is not None:
+                    if isinstance(value, str) and value == "group":
+                        group.create_group(key)
+                    elif value is not None:
                         group.create_dataset(key, data=value)
             result = analyze("summary", path)
             assert result.returncode in (0, 2), (place, key, name, result.stderr)
