@@ -118,12 +118,18 @@ class RunTable {
     const auto* node = t_.get("io_stage");
     if (node == nullptr) return {std::nullopt};
     std::vector<std::optional<IoStageSpec>> stages;
+    std::vector<std::string> stateful;
+    for (const KernelInfo& k : KernelTable())
+      if (k.has_checkpoint_state) stateful.push_back(k.name);
     for (const auto* item : r_.Items(*node, "io_stage")) {
       const std::string name = r_.String(*item, "io_stage");
       const auto mode = kIoModeNames.Find(name);
       if (name != kNoIoStage && !mode)
         r_.Fail(*item, fmt::format("key 'io_stage' must be one of {}, {}, got '{}'", kNoIoStage,
                                    kIoModeNames.List(), name));
+      if (mode && !kernel_.has_checkpoint_state)
+        r_.Fail(*item, fmt::format("io_stage: kernel '{}' has no state to checkpoint (use {})",
+                                   kernel_.name, Join(stateful)));
       stages.push_back(mode ? std::optional<IoStageSpec>(stage) : std::nullopt);
       if (mode) stages.back()->mode = *mode;
     }

@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/preflight.h"
 #include "app/primitives.h"
 #include "core/files.h"
 #include "core/collective.h"
@@ -26,7 +27,17 @@ Experiment LoadExperiment(MPI_Comm world, const std::string& path, int thread_le
   }
   error = BroadcastString(world, error);
   if (!error.empty()) throw ConfigError(error);
-  return ParseExperiment(BroadcastString(world, text), path, thread_level);
+  text = BroadcastString(world, text);
+  // What a rank may run can differ (OMP_THREAD_LIMIT, thread level): every rank parses, and
+  // the lowest rank's error is every rank's, so none goes on alone.
+  Experiment experiment;
+  try {
+    experiment = ParseExperiment(text, path, thread_level);
+  } catch (const ConfigError& e) {
+    error = e.what();
+  }
+  if (const std::string first = FirstMessage(world, error); !first.empty()) throw ConfigError(first);
+  return experiment;
 }
 
 std::string ParamDoc(const ParamSpec& p) {
@@ -65,6 +76,7 @@ int ValidateCommand(MPI_Comm world, int thread_level, const std::vector<std::str
   for (const std::string& path : paths) {
     try {
       const Experiment experiment = LoadExperiment(world, path, thread_level);
+      Preflight(world, experiment);
       if (Rank(world) == 0)
         fmt::print("{}: valid: {} runs, needs {} rank(s): mpirun -n {} parlab run {}\n", path,
                    experiment.runs.size(), experiment.ranks_needed(), experiment.ranks_needed(),

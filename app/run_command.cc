@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/preflight.h"
 #include "core/files.h"
 #include "core/collective.h"
 #include "core/mpi_util.h"
@@ -123,23 +124,6 @@ void CheckMemory(MPI_Comm world, const Experiment& experiment) {
     }
   }
   AgreeOrThrow(world, error);
-}
-
-// What the kernels' parameters name on this machine (directories...), checked on every
-// rank before any work; the first failure is every rank's error. Collective.
-void Preflight(MPI_Comm world, const Experiment& experiment) {
-  std::string error;
-  std::set<std::string> checked;
-  for (const RunSpec& spec : experiment.runs) {
-    const KernelInfo& info = spec.kernel_info();
-    if (!info.preflight || !error.empty()) continue;
-    if (!checked.insert(info.name + " " + spec.params.Text()).second) continue;
-    const std::string reason = info.preflight(spec.params);
-    if (!reason.empty())
-      error = fmt::format("{}: {} (kernel {}): {}", experiment.config_path, spec.id, info.name, reason);
-  }
-  const std::string first = FirstMessage(world, error);
-  if (!first.empty()) throw ConfigError(first);
 }
 
 // --resume of a report that is complete (and has no journal left): nothing to measure;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <tuple>
 
 namespace parlab {
@@ -17,6 +18,10 @@ std::vector<KernelInfo>& MutableTable() {
 KernelRegistration::KernelRegistration(KernelInfo (*describe)()) {
   std::vector<KernelInfo>& table = MutableTable();
   KernelInfo info = describe();
+  if (FindKernel(info.name) != nullptr) {  // two plug-ins with one name: a build error, really
+    std::fprintf(stderr, "parlab: two kernels register the name '%s'\n", info.name.c_str());
+    std::abort();
+  }
   const auto before = [](const KernelInfo& a, const KernelInfo& b) {
     return std::tie(a.bound, a.name) < std::tie(b.bound, b.name);
   };

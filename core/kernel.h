@@ -112,6 +112,7 @@ struct KernelInfo {
   std::vector<ParamSpec> params = {};
   std::function<std::unique_ptr<Kernel>()> make = nullptr;
   bool has_event_loop = false;  // can run under the async model
+  bool has_checkpoint_state = false;  // CheckpointData() is not empty: io_stage can follow it
   // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
   std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
   Bound bound = Bound::kCompute;

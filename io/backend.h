@@ -49,14 +49,21 @@ class IoBackend {
 
 struct IoModeInfo {
   IoMode mode;
+  const char* call;  // the library call that writes, as error messages name it
   const char* doc;
   bool nonblocking;  // written with Post + Test/Wait rather than Write
   std::uint64_t metadata_bytes;  // room the file needs beyond the data (space checks)
+  // Why a write must not start without room for it (this library crashes on a failed
+  // one), nullptr when a failure is reported cleanly after the fact.
+  const char* room_check_reason;
   // Collective over target.comm: creates (truncates) the file. On failure returns nullptr
   // and this rank's error in *error (the other ranks may have succeeded).
   std::unique_ptr<IoBackend> (*open)(const BackendTarget& target, std::string* error);
 };
 
 const IoModeInfo& ModeInfo(IoMode mode);
+
+// "blocking (doc) | nonblocking (doc) | ...": every mode for a parameter's documentation.
+std::string IoModesDoc();
 
 }  // namespace parlab

@@ -14,13 +14,14 @@ std::unique_ptr<IoBackend> OpenHdf5Backend(const BackendTarget&, std::string* er
 namespace {
 
 const IoModeInfo kModes[] = {
-    {IoMode::kBlocking, "MPI_File_write_at_all (collective, blocking)", false, 0,
+    {IoMode::kBlocking, "MPI_File_write_at_all", "write_at_all", false, 0, nullptr,
      OpenBlockingBackend},
-    {IoMode::kNonblocking, "MPI_File_iwrite_at_all (collective, nonblocking)", true, 0,
-     OpenNonblockingBackend},
-    {IoMode::kIndependent, "MPI_File_write_at (independent, blocking)", false, 0,
+    {IoMode::kNonblocking, "MPI_File_iwrite_at_all", "iwrite_at_all during compute", true, 0,
+     "a failing nonblocking write crashes MPI_Wait", OpenNonblockingBackend},
+    {IoMode::kIndependent, "MPI_File_write_at", "write_at", false, 0, nullptr,
      OpenIndependentBackend},
-    {IoMode::kHdf5, "collective H5Dwrite through parallel HDF5", false, 1 << 20, OpenHdf5Backend},
+    {IoMode::kHdf5, "H5Dwrite", "collective H5Dwrite", false, 1 << 20,
+     "a file HDF5 cannot flush crashes MPI_Finalize", OpenHdf5Backend},
 };
 
 }  // namespace
@@ -29,6 +30,13 @@ const IoModeInfo& ModeInfo(IoMode mode) {
   for (const IoModeInfo& info : kModes)
     if (info.mode == mode) return info;
   throw std::logic_error("no backend for an I/O mode");
+}
+
+std::string IoModesDoc() {
+  std::string doc;
+  for (const IoModeInfo& info : kModes)
+    doc += (doc.empty() ? "" : " | ") + std::string(kIoModeNames.Name(info.mode)) + " (" + info.doc + ")";
+  return doc;
 }
 
 std::string IoBackend::Write(const void*) { return "this I/O mode does not write blocking"; }

@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "core/collective.h"
 #include "core/mpi_util.h"
@@ -25,6 +27,7 @@ CheckpointFile::CheckpointFile(MPI_Comm comm, IoOptions options, std::uint64_t l
     if (Rank(comm_) == 0) target_.offset = 0;  // MPI_Exscan leaves rank 0's result undefined
     MPI_Allreduce(&local_bytes_, &target_.file_bytes, 1, MPI_UINT64_T, MPI_SUM, comm_);
   }
+  file_system_ = FileSystemKey(scratch_.path());
   std::string error;
   backend_ = ModeInfo(options_.mode).open(target_, &error);
   Agree(error);
@@ -45,29 +48,40 @@ double CheckpointFile::TakeAgreeSeconds() {
 }
 
 void CheckpointFile::Write(const void* data) {
-  if (options_.mode == IoMode::kHdf5)
-    CheckSpace("H5Dwrite", "a file HDF5 cannot flush crashes MPI_Finalize");
+  CheckSpace();
   Agree(backend_->Write(data));
 }
 
-void CheckpointFile::CheckSpace(const char* call, const char* why) {
-  // Space the write still needs beyond what the file already holds (rewrites need none).
+void CheckpointFile::CheckSpace() {
+  const IoModeInfo& mode = ModeInfo(options_.mode);
+  if (mode.room_check_reason == nullptr) return;
+  // What this rank adds to its file system: its bytes (and, once per file, the metadata)
+  // beyond what its file holds already (rewrites need no room). Summed over every rank that
+  // writes to the same file system: each may fit alone while together they do not.
+  const bool counts_file = target_.comm == MPI_COMM_SELF || Rank(comm_) == 0;
   struct stat info {};
-  const std::uint64_t size =
-      stat(path_.c_str(), &info) == 0 ? static_cast<std::uint64_t>(info.st_size) : 0;
-  const std::uint64_t want = target_.file_bytes + ModeInfo(options_.mode).metadata_bytes;
-  const std::uint64_t needed = want > size ? want - size : 0;
+  const double held = counts_file && stat(path_.c_str(), &info) == 0 ? static_cast<double>(info.st_size) : 0;
+  const double want = static_cast<double>(local_bytes_) +
+                      (counts_file ? static_cast<double>(mode.metadata_bytes) : 0);
+  const std::vector<std::string> keys = AllGatherStrings(comm_, file_system_);
+  std::vector<double> mine = {want, held}, all(2 * keys.size());
+  MPI_Allgather(mine.data(), 2, MPI_DOUBLE, all.data(), 2, MPI_DOUBLE, comm_);
+  double wanted = 0, holding = 0;
+  for (std::size_t r = 0; r < keys.size(); ++r)
+    if (keys[r] == file_system_) wanted += all[2 * r], holding += all[2 * r + 1];
+  const auto needed = static_cast<std::uint64_t>(std::max(0.0, wanted - holding));
   const std::uint64_t free_bytes = FreeBytes(scratch_.path());
   std::string error;
   if (needed > free_bytes)
-    error = std::string(call) + " not attempted on " + path_ + ": " + std::to_string(needed) +
-            " more bytes needed, " + std::to_string(free_bytes) + " free (" + why +
+    error = std::string(mode.call) + " not attempted on " + path_ + ": " + std::to_string(needed) +
+            " more bytes needed by the ranks writing to this file system, " +
+            std::to_string(free_bytes) + " free (" + mode.room_check_reason +
             " in this Open MPI / HDF5)";
   Agree(error);
 }
 
 void CheckpointFile::Post(const void* data) {
-  CheckSpace("MPI_File_iwrite_at_all", "a failing nonblocking write crashes MPI_Wait");
+  CheckSpace();
   Agree(backend_->Post(data));
 }
 

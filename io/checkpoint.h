@@ -49,8 +49,9 @@ class CheckpointFile {
 
  private:
   void Agree(const std::string& error);
-  // Collective: refuses, with a clear error, a write the file system has no room for.
-  void CheckSpace(const char* call, const char* why);
+  // Collective: refuses, with a clear error, a write the file system has no room for, in
+  // modes whose library crashes on a failed write (IoModeInfo::room_check_reason).
+  void CheckSpace();
 
   MPI_Comm comm_;
   IoOptions options_;
@@ -58,6 +59,7 @@ class CheckpointFile {
   ScratchDir scratch_;
   std::string path_;
   BackendTarget target_;
+  std::string file_system_;  // FileSystemKey of the scratch directory
   std::unique_ptr<IoBackend> backend_;
   double agree_seconds_ = 0;
 };

@@ -11,6 +11,12 @@ namespace parlab {
 // MPI_Wait in Open MPI 4.1, so nonblocking writes are checked against this first.
 std::uint64_t FreeBytes(const std::string& path);
 
+// Which file system `path` is on, as a key equal for every rank that writes to the same
+// one: a network file system (NFS, Lustre, GPFS, BeeGFS, CephFS...) by its type and id,
+// any other by the machine (boot id) and device, so ranks of emulated nodes on one machine
+// count together and node-local disks of different machines count apart.
+std::string FileSystemKey(const std::string& path);
+
 // The directory part of a path ("." when it has none).
 std::string DirectoryOf(const std::string& path);
 

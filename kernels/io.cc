@@ -12,6 +12,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/collective.h"
+#include "core/files.h"
 #include "core/kernel.h"
 #include "io/checkpoint.h"
 #include "io/hints.h"
@@ -72,6 +73,7 @@ std::string Check(const KernelParams& params, const CheckContext& context) {
 
 std::string Preflight(const KernelParams& params) {
   const std::string& dir = params.String("dir");
+  if (FileKind(dir).empty()) return "io dir = \"" + dir + "\": No such file or directory";
   if (access(dir.c_str(), W_OK | X_OK) != 0)
     return "io dir = \"" + dir + "\": " + std::strerror(errno);
   return "";
@@ -311,15 +313,12 @@ class OverlapDeriver final : public ResultDeriver {
 };
 
 KernelInfo IoKernelInfo() {
-  std::vector<std::string> modes = kIoModeNames.All();
   return {
       .name = "io",
       .doc = "checkpoint of a distributed array through MPI-IO / parallel HDF5, overlapped or not",
       .size_doc = "global array length in doubles (split over ranks); bytes = 8 x size",
-      .params = {{"mode", ParamType::kString, std::string("blocking"),
-                  "blocking (write_at_all) | nonblocking (iwrite_at_all during compute) | "
-                  "independent (write_at) | hdf5 (collective H5Dwrite)",
-                  modes},
+      .params = {{"mode", ParamType::kString, std::string("blocking"), IoModesDoc(),
+                  kIoModeNames.All()},
                  {"layout", ParamType::kString, std::string("shared-file"),
                   "shared-file | file-per-rank", kIoLayoutNames.All()},
                  {"progress", ParamType::kString, std::string("test"),

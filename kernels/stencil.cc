@@ -359,6 +359,7 @@ KernelInfo StencilKernelInfo() {
                       "meanwhile)",
                       kExchanges.All()}},
           .make = [] { return std::make_unique<StencilKernel>(); },
+          .has_checkpoint_state = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {  // two grids
             return 2.0 * 8 * static_cast<double>(p.size()) * static_cast<double>(Columns(p)) / ranks;
           },

@@ -96,6 +96,7 @@ KernelInfo TriadKernelInfo() {
           .params = {{"iterations", ParamType::kInt, std::int64_t{10}, "triads per repetition", {}, 1},
                      {"scalar", ParamType::kDouble, 3.0, "the scalar s", {}, -1e300}},
           .make = [] { return std::make_unique<TriadKernel>(); },
+          .has_checkpoint_state = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {
             return 3.0 * 8 * static_cast<double>(p.size()) / ranks;
           },

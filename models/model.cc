@@ -1,6 +1,8 @@
 #include "models/model.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace parlab {
@@ -24,6 +26,10 @@ std::vector<const ExecutionModel*>& Table() {
 }  // namespace
 
 ModelRegistration::ModelRegistration(std::unique_ptr<ExecutionModel> model, int position) {
+  if (FindModel(model->name()) != nullptr) {  // two plug-ins with one name: a build error
+    std::fprintf(stderr, "parlab: two models register the name '%s'\n", model->name().c_str());
+    std::abort();
+  }
   std::vector<Entry>& entries = Entries();
   const auto at = std::upper_bound(entries.begin(), entries.end(), position,
                                    [](int p, const Entry& e) { return p < e.position; });

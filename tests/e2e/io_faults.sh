@@ -26,7 +26,7 @@ if ! mount -t tmpfs -o size=1m tmpfs "$work/full" || ! mount -t tmpfs -o ro,size
 fi
 fail=0
 run_case() {
-  local name=$1 dir=$2 expected=$3 extra=${4:-}
+  local name=$1 dir=$2 expected=$3 extra=${4:-} size=${5:-1000000}
   cat > "$work/$name.toml" <<TOML
 [experiment]
 repetitions = 2
@@ -37,7 +37,7 @@ size = 1
 kernel = "io"
 models = ["processes"]
 ranks = 2
-size = 1000000
+size = $size
 dir = "$dir"
 $extra
 TOML
@@ -83,6 +83,10 @@ run_case full-nonblocking "$work/full" \
   'mode = "nonblocking"'
 run_case full-hdf5 "$work/full" "H5Dwrite not attempted on $scratch[^:]*: [0-9]+ more bytes needed" 'mode = "hdf5"'
 run_case full-independent "$work/full" "MPI_File_write_at on $scratch" 'mode = "independent"'
+# Each rank's 800 KB fits in the 1 MiB file system, both ranks' do not: checked together.
+run_case full-per-rank-nonblocking "$work/full" \
+  "MPI_File_iwrite_at_all not attempted on $scratch\\.rank[01]\\.dat: [0-9]+ more bytes needed by the ranks writing to this file system" \
+  "$(printf 'mode = "nonblocking"\nlayout = "file-per-rank"')" 200000
 
 # The report's own disk fills up part-way (about 600 KiB left; config/tiny.toml needs more).
 rm -rf "${work:?}"/full/*

@@ -2,6 +2,7 @@
 // dropped, damage and a changed config refused with a clear message.
 #include <gtest/gtest.h>
 #include <mpi.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -11,7 +12,10 @@
 #include <string>
 
 #include "app/config.h"
+#include "core/collective.h"
 #include "harness/journal.h"
+
+#include <nlohmann/json.hpp>
 
 namespace parlab {
 namespace {
@@ -139,6 +143,90 @@ TEST_F(JournalTest, RunMeasuredUnderAnotherConfigIsRefused) {
             std::string::npos) << message;
   EXPECT_NE(message.find("but exp.toml now gives 'montecarlo serial size=1500"), std::string::npos)
       << message;
+}
+
+// Every field of an entry is validated before it is used (issue 13.2): a damaged one is
+// one clear error naming the line, the run and the field, never garbage in a report.
+TEST_F(JournalTest, EveryDamagedFieldIsRefusedNamingTheEntryAndTheField) {
+  const RunOutcome good = Outcome(RunStatus::kOk, 2, 1);
+  const nlohmann::json record = nlohmann::json::parse(EncodeOutcome(good));
+  std::vector<std::pair<std::string, nlohmann::json>> damages;  // field, damaged record
+  for (const auto& [field, value] : record.items()) {
+    nlohmann::json missing = record;
+    missing.erase(field);
+    damages.emplace_back(field, missing);
+    nlohmann::json wrong_type = record;
+    wrong_type[field] = value.is_string() ? nlohmann::json(42) : nlohmann::json("banana");
+    damages.emplace_back(field, wrong_type);
+  }
+  const auto with = [&](const char* field, nlohmann::json value) {
+    nlohmann::json damaged = record;
+    damaged[field] = std::move(value);
+    damages.emplace_back(field, damaged);
+  };
+  with("status", "banana");
+  nlohmann::json fewer = record;
+  fewer["repetitions"] = 1;  // the samples hold 2: they no longer match
+  damages.emplace_back("samples", fewer);
+  with("ranks", 2);                                         // not the run's shape
+  with("samples", std::vector<double>(5, 0.1));             // too few values
+  with("repetitions", -1);
+  with("nodes", 0);
+  with("elapsed_s", -1.0);
+  with("places", nlohmann::json::array({0.5}));
+  with("message", std::string(1 << 17, 'x'));
+  nlohmann::json negative = record;
+  negative["samples"][3] = -1e-3;
+  damages.emplace_back("samples", negative);
+  nlohmann::json nan_sample = record;
+  nan_sample["samples"][0] = nullptr;  // how JSON writes NaN
+  damages.emplace_back("samples", nan_sample);
+  for (const auto& [field, damaged] : damages) {
+    {
+      RunJournal journal(MPI_COMM_WORLD, path_, experiment_, {});
+    }
+    AppendRaw(R"({"id":"run-0001","run":)" + nlohmann::json(experiment_.runs[0].Fingerprint()).dump() +
+              R"(,"record":)" + damaged.dump() + "}\n");
+    AppendRaw(R"({"id":"run-0003","run":"cut short by a crash)");  // the damaged one is not last
+    const std::string message = ExpectLoadError(path_, experiment_);
+    EXPECT_NE(message.find(path_ + ":2: run-0001 is damaged: field '" + field + "'"), std::string::npos)
+        << field << " in " << damaged.dump().substr(0, 200) << ": " << message;
+  }
+}
+
+TEST_F(JournalTest, ARunInTheJournalTwiceIsRefused) {
+  {
+    RunJournal journal(MPI_COMM_WORLD, path_, experiment_, {});
+    journal.Append(experiment_.runs[0], Outcome(RunStatus::kOk, 1, 1));
+    journal.Append(experiment_.runs[0], Outcome(RunStatus::kOk, 1, 1));
+  }
+  EXPECT_NE(ExpectLoadError(path_, experiment_).find("run-0001 is in the journal twice"), std::string::npos);
+}
+
+TEST_F(JournalTest, AJournalThatIsNotARegularFileIsRefused) {
+  std::filesystem::create_directory(path_);
+  EXPECT_NE(ExpectLoadError(path_, experiment_).find("not a regular file"), std::string::npos);
+  std::filesystem::remove(path_);
+  ASSERT_EQ(mkfifo(path_.c_str(), 0600), 0);  // reading it would block for ever
+  EXPECT_NE(ExpectLoadError(path_, experiment_).find("not a regular file"), std::string::npos);
+  std::filesystem::remove(path_);
+  std::filesystem::create_symlink("/etc/hostname", path_);
+  EXPECT_NE(ExpectLoadError(path_, experiment_).find("symbolic link"), std::string::npos);
+}
+
+TEST_F(JournalTest, ANewJournalIsNeverWrittenThroughASymlinkOrIntoADevice) {
+  std::filesystem::create_symlink("/dev/null", path_);
+  EXPECT_THROW(RunJournal(MPI_COMM_WORLD, path_, experiment_, {}), CollectiveError);
+  EXPECT_TRUE(std::filesystem::is_symlink(path_));  // left as it was
+  std::filesystem::remove(path_);
+  const std::string victim = (dir_ / "victim").string();
+  std::ofstream(victim) << "precious";
+  std::filesystem::create_symlink(victim, path_ + ".new");  // a planted temporary name
+  EXPECT_THROW(RunJournal(MPI_COMM_WORLD, path_, experiment_, {}), CollectiveError);
+  std::ifstream in(victim);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "precious");
 }
 
 TEST_F(JournalTest, OtherFilesAreNotJournals) {
