@@ -121,12 +121,13 @@ void PlanDomains(const Topology& topology, const Placement& placement, NodePlan&
   const NodeShape shape = plan.shape;
   if (domains.empty())
     Unsatisfiable(topology, shape, placement,
-                  fmt::format("the topology has no {}", DomainNoun(placement.domain)));
+                  fmt::format("the topology has {}", DomainNoun(placement.domain, 0)));
   const int capacity = static_cast<int>(domains.size()) * placement.ranks_per;
   if (shape.ranks > capacity)
     Unsatisfiable(topology, shape, placement,
-                  fmt::format("{} {} x {} rank(s) each hold at most {} ranks", domains.size(),
-                              DomainNoun(placement.domain), placement.ranks_per, capacity));
+                  fmt::format("at most {} fit ({} x {} each)", capacity,
+                              DomainNoun(placement.domain, static_cast<int>(domains.size())),
+                              placement.ranks_per));
   for (int r = 0; r < shape.ranks; ++r) {
     const DomainCores& domain = domains[r / placement.ranks_per];
     const Range part = Partition(static_cast<long long>(domain.cores.size()),
@@ -136,9 +137,11 @@ void PlanDomains(const Topology& topology, const Placement& placement, NodePlan&
     const CpuList order = CpuOrder(topology, cores, plan.smt, false);
     if (static_cast<int>(order.size()) < shape.threads)
       Unsatisfiable(topology, shape, placement,
-                    fmt::format("rank {}'s part of {} {} has {} {} (smt = {})", r,
-                                DomainWord(placement.domain), domain.index, order.size(),
-                                plan.smt ? "PUs" : "cores", plan.smt));
+                    fmt::format("{} threads do not fit: rank {}'s {}{} {} has {} (smt = {})",
+                                shape.threads, r, placement.ranks_per > 1 ? "part of " : "",
+                                DomainWord(placement.domain), domain.index,
+                                Counted(static_cast<int>(order.size()), plan.smt ? "PU" : "core"),
+                                plan.smt));
     plan.ranks[r].domain = domain.index;
     AssignThreads(plan.ranks[r], order, 0, shape.threads);
   }
@@ -150,7 +153,7 @@ void FlagOversubscription(const Topology& topology, NodePlan& plan) {
   if (!plan.bound) {
     plan.oversubscribed = workers > topology.pu_count();
     if (plan.oversubscribed)
-      plan.note = fmt::format("{} threads on {} PUs", workers, topology.pu_count());
+      plan.note = fmt::format("{} threads on {}", workers, Counted(topology.pu_count(), "PU"));
     return;
   }
   std::map<int, int> users;
@@ -160,8 +163,9 @@ void FlagOversubscription(const Topology& topology, NodePlan& plan) {
   for (const auto& [cpu, count] : users) shared += count > 1 ? 1 : 0;
   plan.oversubscribed = shared > 0;
   if (!plan.oversubscribed) return;
-  plan.note = fmt::format("{} threads on {} CPUs: {} CPU(s) run more than one", workers,
-                          users.size(), shared);
+  plan.note = fmt::format("{} threads on {}: {} more than one", workers,
+                          Counted(static_cast<int>(users.size()), "CPU"),
+                          shared == 1 ? "1 runs" : fmt::format("{} run", shared));
   if (!plan.smt && topology.pu_count() > static_cast<int>(topology.cores.size()))
     plan.note += fmt::format(" (smt = true would add {} sibling PUs)",
                              topology.pu_count() - static_cast<int>(topology.cores.size()));
@@ -198,7 +202,7 @@ NodeShape FillingShape(const Topology& topology, const Placement& placement, boo
   NodeShape shape{std::max(1, static_cast<int>(domains.size()) * placement.ranks_per), 0};
   if (domains.empty())
     Unsatisfiable(topology, shape, placement,
-                  fmt::format("the topology has no {}", DomainNoun(placement.domain)));
+                  fmt::format("the topology has {}", DomainNoun(placement.domain, 0)));
   for (const DomainCores& domain : domains) {
     for (int part = 0; part < placement.ranks_per; ++part) {
       const Range range = Partition(static_cast<long long>(domain.cores.size()),
@@ -211,8 +215,8 @@ NodeShape FillingShape(const Topology& topology, const Placement& placement, boo
   }
   if (shape.threads < 1)
     Unsatisfiable(topology, {shape.ranks, 1}, placement,
-                  fmt::format("some of its {} have fewer cores than {}",
-                              DomainNoun(placement.domain), placement.ranks_per));
+                  fmt::format("a {} domain has fewer cores than {} ranks",
+                              DomainWord(placement.domain), placement.ranks_per));
   return shape;
 }
 

@@ -115,13 +115,15 @@ const char* DomainWord(Domain domain) {
   return "?";
 }
 
-const char* DomainNoun(Domain domain) {
-  switch (domain) {
-    case Domain::kPackage: return "packages";
-    case Domain::kNuma: return "NUMA domains";
-    case Domain::kL3: return "L3 caches";
-  }
-  return "?";
+std::string Counted(int count, const std::string& noun) {
+  return fmt::format("{} {}{}", count == 0 ? "no" : std::to_string(count), noun,
+                     count == 1 ? "" : "s");
+}
+
+std::string DomainNoun(Domain domain, int count) {
+  return Counted(count, domain == Domain::kPackage ? "package"
+                        : domain == Domain::kNuma  ? "NUMA domain"
+                                                   : "L3 cache");
 }
 
 int TopologyCore::In(Domain domain) const {
@@ -156,11 +158,10 @@ int Topology::DomainCount(Domain domain) const {
 std::string Topology::Describe() const {
   std::string text = fmt::format("{}: ", host);
   for (Domain domain : kDomains) {
-    const int count = DomainCount(domain);
-    text += count > 0 ? fmt::format("{} {}, ", count, DomainNoun(domain))
-                      : fmt::format("no {}, ", DomainNoun(domain));
+    text += DomainNoun(domain, DomainCount(domain)) + ", ";
   }
-  text += fmt::format("{} cores, {} PUs ({})", cores.size(), pu_count(), source);
+  text += fmt::format("{}, {} ({})", Counted(static_cast<int>(cores.size()), "core"),
+                      Counted(pu_count(), "PU"), source);
   if (!restriction.empty()) text += "; " + restriction;
   return text;
 }
@@ -277,8 +278,8 @@ NodeTopologies GatherNodeTopologies(MPI_Comm world, const Topology& machine) {
   result.mine = machine;
   if (machine.this_system && granted != machine.Pus())
     result.mine = Restrict(machine, granted,
-                           fmt::format("the launcher bound the {} rank(s) on this node to "
-                                       "them; parlab plans within them", ranks_here));
+                           fmt::format("the launcher bound this node's {} to them; parlab "
+                                       "plans within them", Counted(ranks_here, "rank")));
   const std::set<int> distinct(leaders.begin(), leaders.end());
   result.node = static_cast<int>(std::distance(distinct.begin(), distinct.find(leader)));
   const std::vector<std::string> entries =

@@ -16,9 +16,12 @@ namespace parlab {
 // The domains a placement can put ranks on, outermost first.
 enum class Domain { kPackage, kNuma, kL3 };
 constexpr Domain kDomains[] = {Domain::kPackage, Domain::kNuma, Domain::kL3};
-// The config word ("socket", "numa", "l3") and the plural noun used in messages.
+// The config word ("socket", "numa", "l3"), and the noun for `count` of them in messages
+// ("1 package", "4 NUMA domains", "no L3 caches").
 const char* DomainWord(Domain domain);
-const char* DomainNoun(Domain domain);
+std::string DomainNoun(Domain domain, int count);
+// "1 core", "2 cores", "no cores".
+std::string Counted(int count, const std::string& noun);
 
 struct TopologyCore {
   CpuList pus;       // OS indices of its PUs that may be used (hwloc order)
@@ -26,6 +29,7 @@ struct TopologyCore {
   int numa = -1;     // logical index of its first local NUMA node
   int l3 = -1;       // logical index of its L3 cache
   int In(Domain domain) const;
+  bool operator==(const TopologyCore&) const = default;
 };
 
 struct Topology {
@@ -41,8 +45,9 @@ struct Topology {
   int pu_count() const;
   // How many distinct domains of a kind the cores are in (0: the level is absent).
   int DomainCount(Domain domain) const;
-  // One line: "host: 2 packages, 4 NUMA domains, 4 L3, 32 cores, 64 PUs (source)".
+  // One line: "host: 2 packages, 4 NUMA domains, no L3 caches, 32 cores, 64 PUs (source)".
   std::string Describe() const;
+  bool operator==(const Topology&) const = default;
 };
 
 // The cores (indices into topology.cores) of each domain of a kind that has any, in order.
