@@ -65,7 +65,8 @@ BindingGuard::BindingGuard(const RankPlan& rank) {
   }
   restored_ = false;
   if (started < threads_)
-    errors_.push_back(fmt::format("OpenMP started {} of the {} threads planned", started, threads_));
+    errors_.push_back(
+        fmt::format("OpenMP started {} of the {} threads planned", started, threads_));
   for (int t = 0; t < threads_; ++t)
     if (!problems[t].empty()) errors_.push_back(fmt::format("thread {}: {}", t, problems[t]));
 }
@@ -123,7 +124,8 @@ PageNodes SamplePageNodes(const void* data, std::size_t bytes, int max_pages) {
   const auto first = reinterpret_cast<std::uintptr_t>(data) / page;
   const auto last = (reinterpret_cast<std::uintptr_t>(data) + bytes - 1) / page;
   const std::uintptr_t span = last - first + 1;
-  const auto count = static_cast<std::size_t>(std::min<std::uintptr_t>(span, static_cast<std::uintptr_t>(max_pages)));
+  const auto count = static_cast<std::size_t>(
+      std::min<std::uintptr_t>(span, static_cast<std::uintptr_t>(max_pages)));
   std::vector<void*> pages(count);
   for (std::size_t i = 0; i < count; ++i) {
     const std::uintptr_t step = count > 1 ? i * (span - 1) / (count - 1) : 0;

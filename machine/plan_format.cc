@@ -30,9 +30,9 @@ std::string FormatNodePlan(const NodePlan& plan, int indent) {
   if (!plan.bound) return text + pad + "  not bound: the OS places every thread\n";
   for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
     const RankPlan& rank = plan.ranks[r];
-    const std::string domain =
-        plan.level && rank.domain >= 0 ? fmt::format(" {} {},", DomainWord(*plan.level), rank.domain)
-                                       : "";
+    const std::string domain = plan.level && rank.domain >= 0
+                                   ? fmt::format(" {} {},", DomainWord(*plan.level), rank.domain)
+                                   : "";
     text += fmt::format("{}  rank {}:{} CPUs {}; threads on {}\n", pad, r, domain,
                         FormatCpuList(rank.cpus), ThreadList(rank.thread_cpu));
   }

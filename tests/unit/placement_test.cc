@@ -24,14 +24,17 @@ const std::vector<NodeShape> kShapes = {{1, 1}, {1, 2}, {2, 1}, {2, 2},  {1, 8},
 
 // Where each PU is: its core and domains.
 struct PuInfo {
-  int core, package, numa;
+  int core, package, numa, l3;
   bool first_of_core;
+  int In(Domain d) const {
+    return d == Domain::kPackage ? package : d == Domain::kNuma ? numa : l3;
+  }
 };
 std::map<int, PuInfo> PuMap(const Topology& t) {
   std::map<int, PuInfo> map;
   for (int c = 0; c < static_cast<int>(t.cores.size()); ++c)
     for (std::size_t i = 0; i < t.cores[c].pus.size(); ++i)
-      map[t.cores[c].pus[i]] = {c, t.cores[c].package, t.cores[c].numa, i == 0};
+      map[t.cores[c].pus[i]] = {c, t.cores[c].package, t.cores[c].numa, t.cores[c].l3, i == 0};
   return map;
 }
 
@@ -53,9 +56,12 @@ int CheckAllPlans(const Topology& t) {
           const std::string message = e.what();
           EXPECT_EQ(placement.kind, Placement::Kind::kDomain) << what << ": " << message;
           EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-          EXPECT_NE(message.find(fmt::format("placement '{}'", name)), std::string::npos) << message;
-          EXPECT_NE(message.find(fmt::format("{} rank", shape.ranks)), std::string::npos) << message;
-          EXPECT_NE(message.find(fmt::format("x {} thread", shape.threads)), std::string::npos) << message;
+          const auto has = [&](const std::string& part) {
+            return message.find(part) != std::string::npos;
+          };
+          EXPECT_TRUE(has(fmt::format("placement '{}'", name))) << message;
+          EXPECT_TRUE(has(fmt::format("{} rank", shape.ranks))) << message;
+          EXPECT_TRUE(has(fmt::format("x {} thread", shape.threads))) << message;
           EXPECT_NE(message.find(t.Describe()), std::string::npos) << message;
           continue;
         }
@@ -77,7 +83,7 @@ int CheckAllPlans(const Topology& t) {
         for (int r = 0; r < shape.ranks; ++r) {
           const RankPlan& rank = plan.ranks[r];
           EXPECT_EQ(rank.thread_cpu.size(), static_cast<std::size_t>(shape.threads)) << what;
-          std::set<int> numas, packages;
+          std::set<int> numas, packages, in_level;
           for (int cpu : rank.thread_cpu) {
             if (pus.count(cpu) == 0) {
               ADD_FAILURE() << what << ": CPU " << cpu << " is not in the topology";
@@ -87,9 +93,17 @@ int CheckAllPlans(const Topology& t) {
             pus_of_core[pus.at(cpu).core].insert(cpu);
             numas.insert(pus.at(cpu).numa);
             packages.insert(pus.at(cpu).package);
+            if (plan.level) in_level.insert(pus.at(cpu).In(*plan.level));
             // smt = false: one PU per core, always the core's first.
             if (!smt) EXPECT_TRUE(pus.at(cpu).first_of_core) << what << ": CPU " << cpu;
           }
+          // A rank placed on a domain (domain placements; spread with a domain per rank)
+          // has all its threads there.
+          if (plan.level && rank.domain >= 0)
+            EXPECT_EQ(in_level, std::set<int>{rank.domain}) << what << " rank " << r;
+          if (placement.kind == Placement::Kind::kSpread && plan.level &&
+              shape.ranks >= t.DomainCount(*plan.level))
+            EXPECT_GE(rank.domain, 0) << what << " rank " << r;
           std::set<int> cpus(rank.thread_cpu.begin(), rank.thread_cpu.end());
           EXPECT_EQ(rank.cpus, CpuList(cpus.begin(), cpus.end())) << what;
           if (placement.kind == Placement::Kind::kDomain) {

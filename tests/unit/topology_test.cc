@@ -70,7 +70,8 @@ TEST(Topology, BadSyntheticAndMissingXmlNameTheInput) {
               std::string::npos) << e.what();
   }
   EXPECT_THROW(LoadXml("/nonexistent/topo.xml"), ConfigError);
-  const auto dir = std::filesystem::temp_directory_path() / ("parlab_topo_" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("parlab_topo_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string junk = (dir / "junk.xml").string();
   std::FILE* f = std::fopen(junk.c_str(), "w");
