@@ -15,10 +15,13 @@ namespace parlab {
 
 // How ranks and threads are put on a node's CPUs.
 //   none      no binding: the OS decides (parlab's behaviour before placements)
-//   compact   workers (rank-major) fill the CPUs in order: rank 0 on the first cores
-//   spread    ranks round-robin over the outermost domain with more than one instance
-//             (packages, else NUMA domains, else L3, else cores); fewer ranks than
-//             domains: each rank's threads round-robin over its share of the domains
+//   compact   workers (rank-major) fill the CPUs in order: rank 0 on the first cores;
+//             more workers than CPUs start again at the first (oversubscribed)
+//   spread    ranks round-robin over the outermost level that has more than one domain
+//             (of packages, NUMA domains and L3s the one with the fewest domains above
+//             one; none: the cores); a domain's ranks take its CPUs in turn. Fewer ranks
+//             than domains: rank r gets domains r, r + ranks, ... and deals its threads
+//             over them in turn
 //   domain    `ranks_per` ranks per domain (text "numa", "socket", "l3" for one, or
 //             "2 per numa"): rank r in domain r / ranks_per, on part r % ranks_per of its
 //             cores, its threads on that part only

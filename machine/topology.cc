@@ -54,7 +54,8 @@ Topology Extract(hwloc_topology_t raw, std::string source) {
   topology.this_system = hwloc_topology_is_thissystem(raw) != 0;
   const int numas = hwloc_get_nbobjs_by_type(raw, HWLOC_OBJ_NUMANODE);
   for (int i = 0; i < numas; ++i) {
-    const hwloc_obj_t node = hwloc_get_obj_by_type(raw, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(i));
+    const hwloc_obj_t node =
+        hwloc_get_obj_by_type(raw, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(i));
     topology.numa_os_index.push_back(static_cast<int>(node->os_index));
   }
   const hwloc_obj_type_t core_type =
