@@ -30,6 +30,11 @@ int ValidateCommand(MPI_Comm world, int thread_level, const std::vector<std::str
 // several reports, the highest code.
 int StatusCommand(MPI_Comm world, const std::vector<std::string>& reports);
 
+// Watches the machine for `seconds` and prints one line per finding that matters for
+// measuring (cores, governor, turbo, steal, clock, busy processes, memory, OMP_*), with what
+// it means and how to fix it. Exit 0 when quiet, 1 with warnings.
+int CheckCommand(MPI_Comm world, double seconds);
+
 // Measures threads vs processes vs async; prints the table and, with `output`, writes the
 // figures as JSON (refused before measuring unless `output` is absent or a regular file).
 int PrimitivesCommand(MPI_Comm world, const std::string& output);

@@ -23,7 +23,7 @@ void ReadExperimentTable(const ConfigReader& r, const toml::node& node, Experime
                          RunDefaults& defaults) {
   const auto* table = node.as_table();
   if (table == nullptr) r.Fail(node, "'experiment' must be a table: [experiment]");
-  std::vector<std::string> allowed = {"name", "description", "output"};
+  std::vector<std::string> allowed = {"name", "description", "output", "seed", "noise_floor"};
   allowed.insert(allowed.end(), kRunDefaultKeys.begin(), kRunDefaultKeys.end());
   r.RejectUnknownKeys(*table, "[experiment]", allowed);
   if (const auto* n = table->get("name")) {
@@ -36,6 +36,9 @@ void ReadExperimentTable(const ConfigReader& r, const toml::node& node, Experime
     experiment.output = r.String(*n, "output");
     if (experiment.output.empty()) r.Fail(*n, "key 'output' must not be empty");
   }
+  if (const auto* n = table->get("seed"))
+    experiment.seed = static_cast<std::uint64_t>(r.Int(*n, "seed", 0));
+  if (const auto* n = table->get("noise_floor")) experiment.noise_floor = r.Bool(*n, "noise_floor");
   ReadRunDefaults(r, *table, defaults);
 }
 

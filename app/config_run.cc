@@ -11,8 +11,30 @@
 
 namespace parlab {
 
-const std::vector<std::string> kRunDefaultKeys = {"repetitions", "warmups", "min_time",
-                                                  "max_repetitions", "timeout_s", "on_timeout"};
+const std::vector<std::string> kRunDefaultKeys = {
+    "repetitions", "warmups", "min_time", "max_repetitions", "timeout_s", "on_timeout",
+    "precision", "max_time", "interleave"};
+
+namespace {
+
+// precision, max_time and interleave: the adaptive, interleaved measurement (method.md).
+void ReadAdaptiveDefaults(const ConfigReader& r, const toml::table& table, RunDefaults& d) {
+  if (const auto* n = table.get("precision")) {
+    d.precision = r.Double(*n, "precision", -HUGE_VAL);
+    if (!(d.precision > 0 && d.precision < 1))
+      r.Fail(*n, fmt::format("key 'precision' is the relative half-width of a 95 % interval: "
+                             "more than 0 and less than 1, got {}", d.precision));
+  }
+  if (const auto* n = table.get("max_time")) {
+    d.max_time_s = r.Double(*n, "max_time", -HUGE_VAL);
+    if (!(d.max_time_s > 0 && d.max_time_s <= 1e7))
+      r.Fail(*n, fmt::format("key 'max_time' (seconds per comparison) must be more than 0 and "
+                             "at most 1e7, got {}", d.max_time_s));
+  }
+  if (const auto* n = table.get("interleave")) d.interleave = r.Bool(*n, "interleave");
+}
+
+}  // namespace
 
 void ReadRunDefaults(const ConfigReader& r, const toml::table& table, RunDefaults& d) {
   if (const auto* n = table.get("repetitions"))
@@ -37,11 +59,13 @@ void ReadRunDefaults(const ConfigReader& r, const toml::table& table, RunDefault
                              "got {}", d.timeout_s));
   }
   if (const auto* n = table.get("on_timeout")) d.on_timeout = r.Choice(*n, "on_timeout", kOnTimeoutNames);
+  ReadAdaptiveDefaults(r, table, d);
 }
 
 namespace {
 
 constexpr std::size_t kMaxRuns = 100000;  // in one experiment
+constexpr double kDefaultMaxTimeS = 30;  // per comparison, when only precision is given
 
 using Combo = std::map<std::string, ParamValue>;
 using Cell = std::pair<const ExecutionModel*, Shape>;
@@ -222,6 +246,9 @@ class RunTable {
     spec.max_repetitions = d.max_repetitions;
     spec.timeout_s = d.timeout_s;
     spec.on_timeout = d.on_timeout;
+    spec.precision = d.precision;
+    spec.max_time_s = d.max_time_s > 0 ? d.max_time_s : (d.precision > 0 ? kDefaultMaxTimeS : 0);
+    spec.interleave = d.interleave;
     spec.options = options;
     spec.io_stage = stage;
     return spec;

@@ -20,6 +20,9 @@ struct RunDefaults {
   bool max_repetitions_given = false;
   double timeout_s = 3600;
   OnTimeout on_timeout = OnTimeout::kContinue;
+  double precision = 0;   // 0: the configured repetitions, no adaptive rounds
+  double max_time_s = 0;  // 0: no budget beyond max_repetitions
+  bool interleave = true;
 };
 extern const std::vector<std::string> kRunDefaultKeys;
 

@@ -50,6 +50,10 @@ int Main(int argc, char** argv, int thread_level) {
       "status", "what reports hold; exit 0 complete, 1 runs failed, 4/5 resume it, 2 not a report");
   status->add_option("report", status_reports, "report file(s)")->required();
   CLI::App* info = app.add_subcommand("info", "versions, cores and thread binding of this launch");
+  double check_seconds = 3;
+  CLI::App* check = app.add_subcommand("check", "is this machine quiet enough to measure on?");
+  check->add_option("--seconds", check_seconds, "how long to watch steal time, clock and processes")
+      ->check(CLI::Range(0.1, 600.0));
   std::string primitives_output;
   bool spawned_child = false;
   CLI::App* primitives = app.add_subcommand(
@@ -67,6 +71,7 @@ int Main(int argc, char** argv, int thread_level) {
   if (*list) return root ? ListCommand() : 0;
   if (*status) return StatusCommand(world, status_reports);
   if (*info) return InfoCommand(world, thread_level);
+  if (*check) return CheckCommand(world, check_seconds);
   if (*primitives) return spawned_child ? RunSpawnedChild() : PrimitivesCommand(world, primitives_output);
   if (*validate) return ValidateCommand(world, thread_level, validate_paths);
   return RunCommand(world, thread_level, run_options, CommandLine(argc, argv));

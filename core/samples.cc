@@ -32,4 +32,17 @@ std::vector<double> SampleTable::RowsOfRank(int rank) const {
   return rows;
 }
 
+void SampleTable::Append(const SampleTable& more) {
+  if (more.repetitions_ == 0) return;
+  if (repetitions_ == 0) {
+    *this = more;
+    return;
+  }
+  if (more.ranks_ != ranks_)
+    throw std::invalid_argument("appending samples of " + std::to_string(more.ranks_) +
+                                " ranks to samples of " + std::to_string(ranks_));
+  values_.insert(values_.end(), more.values_.begin(), more.values_.end());
+  repetitions_ += more.repetitions_;
+}
+
 }  // namespace parlab

@@ -26,6 +26,9 @@ class SampleTable {
   std::vector<double> SlowestPerRepetition(int column) const;
   // One rank's [repetition][column] rows (empty for a rank outside the run).
   std::vector<double> RowsOfRank(int rank) const;
+  // Appends `more`'s repetitions (same ranks, or this table empty); throws
+  // std::invalid_argument otherwise.
+  void Append(const SampleTable& more);
 
  private:
   int repetitions_ = 0;

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "core/mpi_util.h"
+#include "harness/comparison.h"
 #include "harness/environment.h"
 #include "harness/journal.h"
+#include "harness/noise_floor.h"
 #include "harness/reporter.h"
 #include "harness/result.h"
 #include "harness/run_spec.h"
@@ -53,6 +55,15 @@ class Engine {
   // Rank 0's outcome on every rank of the world, completed with what only the world knows.
   RunOutcome Share(RunOutcome outcome, const RunSpec& spec, const Environment& env,
                    const std::string& left_behind);
+  // Measures the runs of one comparison in rounds (comparison.h); nullopt after a stop
+  // signal.
+  std::optional<Comparison> MeasureComparison(std::vector<const RunSpec*> specs,
+                                              const Environment& env, int group);
+  // The A/A comparison of the experiment's first run (noise_floor.h).
+  std::optional<NoiseFloor> MeasureNoiseFloor(const Environment& env);
+  bool Report(const RunSpec& spec, const RunOutcome& outcome, const std::vector<double>& rows,
+              bool replayed, Analysis& analysis, int& not_ok);
+  MachineState SampleMachine() const;
   MPI_Comm ShapeComm(int ranks);
   void End(bool complete, const std::string& reason);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "core/collective.h"
@@ -13,6 +14,10 @@
 
 namespace parlab {
 namespace {
+
+double EpochSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // What every rank learns at the end of each repetition, in one reduction: the slowest
 // rank's time, whether any rank failed, a stop signal, the watchdog's deadline.
@@ -50,6 +55,8 @@ class RunMeasurement {
     }
     outcome.elapsed_s = MPI_Wtime() - start;
     outcome.samples = GatherSamples(rows, static_cast<int>(cell_times_.size()), comm_);
+    marks_.resize(cell_times_.size());
+    outcome.marks = marks_;
     return outcome;
   }
 
@@ -96,6 +103,7 @@ class RunMeasurement {
         continue;
       }
       KeepRow(rows);
+      marks_.push_back({0, rep_started_s_, 0, 0});
       measured += end.slowest_s;
       cell_times_.push_back(end.slowest_s);
       const int done = rep + 1;
@@ -110,6 +118,7 @@ class RunMeasurement {
     team_.TakeMeanLockWaitSeconds();
     std::string error;
     BarrierOrAbandon(comm_);
+    rep_started_s_ = EpochSeconds();
     const double start = MPI_Wtime();
     try {
       kernel_->Run(timer_);
@@ -173,6 +182,8 @@ class RunMeasurement {
   PhaseTimer timer_;
   double total_s_ = 0;
   std::vector<double> cell_times_;
+  std::vector<RepetitionMark> marks_;  // the round is the engine's to set
+  double rep_started_s_ = 0;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -104,7 +105,58 @@ SampleTable ReadSamples(const Fields& f, int repetitions, int ranks) {
   return SampleTable(repetitions, ranks, std::move(values));
 }
 
+std::vector<RepetitionMark> ReadMarks(const Fields& f, int repetitions) {
+  const auto count = static_cast<std::size_t>(repetitions);
+  const json& rounds = f.Array("rounds", count);
+  const json& started = f.Array("started_s", count);
+  const json& steal = f.Array("steal", count);
+  const json& mhz = f.Array("cpu_mhz", count);
+  std::vector<RepetitionMark> marks(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!rounds[i].is_number_integer() || rounds[i].get<long long>() < 0 ||
+        rounds[i].get<long long>() > 100000000)
+      f.Bad("rounds", "must hold round numbers (integers >= 0)");
+    marks[i].round = rounds[i].get<int>();
+    marks[i].started_s = f.NumberOf("started_s", started[i], 0);
+    marks[i].steal = f.NumberOf("steal", steal[i], 0);
+    if (marks[i].steal > 1) f.Bad("steal", "must hold shares in [0, 1]");
+    marks[i].cpu_mhz = f.NumberOf("cpu_mhz", mhz[i], 0);
+  }
+  return marks;
+}
+
 }  // namespace
+
+void RunOutcome::AppendBlock(RunOutcome block) {
+  samples.Append(block.samples);
+  marks.insert(marks.end(), block.marks.begin(), block.marks.end());
+  loop_s += block.loop_s;
+  elapsed_s += block.elapsed_s;
+  blocks += block.blocks;
+  oversubscribed = oversubscribed || block.oversubscribed;
+  for (std::string& warning : block.warnings)
+    if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end())
+      warnings.push_back(std::move(warning));
+  if (cpu_sets.empty()) {
+    cpu_sets = std::move(block.cpu_sets);
+    places = std::move(block.places);
+  }
+  if (status == RunStatus::kOk || block.status != RunStatus::kOk) {
+    status = block.status;
+    message = std::move(block.message);
+  }
+  work = block.work;
+  results = std::move(block.results);
+  notes = std::move(block.notes);
+  finished_utc = std::move(block.finished_utc);
+  nodes = block.nodes;
+}
+
+std::vector<int> RunOutcome::Rounds() const {
+  std::vector<int> rounds;
+  for (const RepetitionMark& mark : marks) rounds.push_back(mark.round);
+  return rounds;
+}
 
 SampleTable GatherSamples(const std::vector<double>& local_rows, int repetitions, MPI_Comm comm) {
   const int ranks = Size(comm);
@@ -128,7 +180,18 @@ std::string EncodeOutcome(const RunOutcome& o) {
   for (const auto& k : o.results)
     results.push_back({{"name", k.name}, {"value", k.value}, {"unit", k.unit},
                        {"description", k.description}});
+  json rounds = json::array(), started = json::array(), steal = json::array(), mhz = json::array();
+  std::vector<RepetitionMark> marks = o.marks;  // one per repetition (unknown: zeros)
+  marks.resize(static_cast<std::size_t>(o.repetitions()));
+  for (const RepetitionMark& mark : marks) {
+    rounds.push_back(mark.round);
+    started.push_back(mark.started_s);
+    steal.push_back(mark.steal);
+    mhz.push_back(mark.cpu_mhz);
+  }
   return json{{"status", kRunStatusNames.Name(o.status)}, {"message", o.message},
+              {"rounds", rounds}, {"started_s", started}, {"steal", steal}, {"cpu_mhz", mhz},
+              {"stop_reason", kStopReasonNames.Name(o.stop_reason)}, {"blocks", o.blocks},
               {"repetitions", o.repetitions()}, {"ranks", o.ranks()},
               {"samples", o.samples.values()}, {"work_amount", o.work.amount},
               {"work_unit", o.work.unit}, {"rate_unit", o.work.rate_unit},
@@ -171,6 +234,11 @@ RunOutcome DecodeOutcome(const std::string& text, const OutcomeExpectation& expe
   o.elapsed_s = f.Number("elapsed_s", 0);
   o.nodes = static_cast<int>(f.Int("nodes", 1, expect.ranks));
   o.finished_utc = f.Text("finished_utc");
+  o.marks = ReadMarks(f, repetitions);
+  const auto reason = kStopReasonNames.Find(f.Text("stop_reason"));
+  if (!reason) f.Bad("stop_reason", "must be one of " + kStopReasonNames.List());
+  o.stop_reason = *reason;
+  o.blocks = static_cast<int>(f.Int("blocks", 0, 100000000));
   return o;
 }
 

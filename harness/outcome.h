@@ -9,11 +9,34 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "core/kernel.h"
 #include "core/samples.h"
 #include "harness/run_status.h"
 
 namespace parlab {
+
+// Why a run measured as many repetitions as it did.
+enum class StopReason { kRepetitions, kMinTime, kPrecision, kBudget, kMaxRepetitions, kEnded };
+inline constexpr EnumNames<StopReason, 6> kStopReasonNames{{{
+    {StopReason::kRepetitions, "repetitions"},          // the configured count, no precision asked
+    {StopReason::kMinTime, "min_time"},                 // grown until min_time was measured
+    {StopReason::kPrecision, "precision met"},          // every interval as narrow as asked
+    {StopReason::kBudget, "max_time spent"},            // the comparison's budget ran out first
+    {StopReason::kMaxRepetitions, "max_repetitions"},   // the cap ran out first
+    {StopReason::kEnded, "ended"},                      // failed, error or timeout
+}}};
+
+// Where one measured repetition sits in the measuring order: its round (every run of a
+// comparison measures a block in each round, in a shuffled order), when it started, and
+// the machine's state during the round (steal: share of CPU time the hypervisor took;
+// cpu_mhz: mean clock of the online CPUs, 0 when unknown).
+struct RepetitionMark {
+  int round = 0;
+  double started_s = 0;  // seconds since the Unix epoch
+  double steal = 0;
+  double cpu_mhz = 0;
+};
 
 struct RunOutcome {
   RunStatus status = RunStatus::kError;
@@ -30,6 +53,15 @@ struct RunOutcome {
   bool oversubscribed = false;        // more threads than cores, or confined threads
   std::vector<std::string> warnings;  // the oversubscription warning first, when there is one
   std::string finished_utc;           // when the outcome was complete
+  std::vector<RepetitionMark> marks;  // one per measured repetition, in measuring order
+  StopReason stop_reason = StopReason::kRepetitions;
+  int blocks = 0;                     // how many times it was set up and measured (rounds)
+
+  // Adds a later block of the same run: its repetitions, times, warnings; a block that did
+  // not end "ok" ends the run with its status and message.
+  void AppendBlock(RunOutcome block);
+  // The measured repetitions' rounds (for paired comparisons).
+  std::vector<int> Rounds() const;
 
   int repetitions() const { return samples.repetitions(); }
   int ranks() const { return samples.ranks(); }

@@ -17,6 +17,7 @@ RunResult Derive(const RunSpec& spec, const RunOutcome& o, double baseline_media
   }
   for (int c = 0; c < kColumns; ++c) r.phase_medians[c] = Median(o.samples.SlowestPerRepetition(c));
   r.time = Summarize(r.cell_times);
+  r.time_interval = MedianInterval(r.cell_times);
   // An abandoned run never learnt its kernel's work (empty unit): no rate.
   r.rate = r.time.median > 0 && !o.work.unit.empty()
                ? o.work.amount / r.time.median / o.work.rate_scale : nan;
@@ -32,10 +33,15 @@ RunResult Analysis::Add(const RunSpec& spec, const RunOutcome& outcome, bool res
   const auto baseline = baselines_.find(spec.Label());
   RunResult result = Derive(spec, outcome, baseline == baselines_.end()
                                                ? std::numeric_limits<double>::quiet_NaN()
-                                               : baseline->second);
+                                               : baseline->second.median_s);
   result.resumed = resumed;
-  if (spec.model_info().is_baseline() && outcome.status == RunStatus::kOk)
-    baselines_[spec.Label()] = result.time.median;
+  const bool is_baseline = spec.model_info().is_baseline() && outcome.status == RunStatus::kOk;
+  if (is_baseline)
+    baselines_[spec.Label()] = {result.time.median, result.cell_times, outcome.Rounds()};
+  const auto now = baselines_.find(spec.Label());
+  if (now != baselines_.end() && !result.cell_times.empty())
+    result.speedup_interval = SpeedupInterval(now->second.times, now->second.rounds,
+                                              result.cell_times, outcome.Rounds());
   const KernelInfo& kernel = spec.kernel_info();
   if (kernel.make_deriver) {
     auto& deriver = derivers_[kernel.name];

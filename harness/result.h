@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "harness/intervals.h"
 #include "harness/outcome.h"
 #include "harness/run_spec.h"
 #include "harness/stats.h"
@@ -20,6 +21,8 @@ struct RunResult {
   Summary time;
   double rate = 0;  // work per second at the median time, in work.rate_unit (NaN: none)
   double speedup = 0, efficiency = 0, karp_flatt = 0;  // NaN without a baseline
+  Interval time_interval;     // 95 % interval of the median cell time (intervals.h)
+  Interval speedup_interval;  // of the speedup over the baseline (not covered: none)
   DerivedFigures derived;  // the kernel's figures across runs (e.g. overlap)
   bool resumed = false;    // the outcome was replayed from an earlier attempt's journal
 };
@@ -45,7 +48,12 @@ class Analysis {
   RunResult Add(const RunSpec& spec, const RunOutcome& outcome, bool resumed);
 
  private:
-  std::map<std::string, double> baselines_;  // label -> median time of its baseline run
+  struct Baseline {
+    double median_s;
+    std::vector<double> times;
+    std::vector<int> rounds;
+  };
+  std::map<std::string, Baseline> baselines_;  // label -> its verified baseline run
   std::map<std::string, std::unique_ptr<ResultDeriver>> derivers_;  // per kernel
 };
 

@@ -42,10 +42,10 @@ std::string RunSpec::Fingerprint() const {
                              kIoLayoutNames.Name(io_stage->layout), io_stage->dir, io_stage->sync)
                : "none/shared-file//tmp/false";
   return fmt::format("{} {} size={}{} {}x{} reps={} warmups={} min_time={} max_reps={} "
-                     "gil_interval={} io={}",
+                     "gil_interval={} io={} precision={} max_time={} interleave={}",
                      kernel, model, params.size(), all.empty() ? "" : "," + all, shape.ranks,
                      shape.threads, repetitions, warmups, min_time_s, max_repetitions,
-                     options.gil_interval_s, io);
+                     options.gil_interval_s, io, precision, max_time_s, interleave);
 }
 
 int Experiment::ranks_needed() const {

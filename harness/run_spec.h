@@ -2,6 +2,7 @@
 // builds from a TOML file and the harness measures.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,12 @@ struct RunSpec {
   // experiment goes on ("continue") or ends with a partial report ("stop").
   double timeout_s = 3600;
   OnTimeout on_timeout = OnTimeout::kContinue;
+  // Adaptive, interleaved measurement (engine.h): rounds go on until the relative
+  // half-width of every 95 % interval of the comparison is at most `precision` (0: the
+  // configured repetitions), or `max_time_s` of measuring is spent (0: no budget).
+  double precision = 0;
+  double max_time_s = 0;
+  bool interleave = true;  // measured in rounds with the runs it is compared with
   ModelOptions options;
   std::optional<IoStageSpec> io_stage;  // none when absent
   const KernelInfo& kernel_info() const;  // the kernel's table entry
@@ -65,6 +72,8 @@ struct Experiment {
   std::string config_path;
   std::string config_text;
   std::vector<RunSpec> runs;
+  std::uint64_t seed = 1;    // of the shuffled order of every round
+  bool noise_floor = false;  // measure an A/A comparison first (engine.h)
   int ranks_needed() const;
 };
 

@@ -120,6 +120,7 @@ void Hdf5Report::Begin(const Experiment& experiment, const Environment& env) {
   h5::SetAttribute(file_, "command_line", BroadcastString(world_, command_line_));
   h5::SetAttribute(file_, "status", "incomplete: the run was interrupted before it finished");
   h5::SetAttribute(file_, "runs_planned", static_cast<int>(experiment.runs.size()));
+  h5::SetAttribute(file_, "seed", static_cast<std::int64_t>(experiment.seed));
   WriteEnvironment(env);
   runs_ = h5::CreateGroup(file_, "runs");
   h5::SetAttribute(runs_, "description", "one group per run, in the order they were measured");
@@ -244,6 +245,53 @@ void WriteStatistics(const h5::Handle& group, const FinishedRun& run, bool root)
   h5::WriteFrom(root, summary, type, &row);
 }
 
+// Where each repetition sits in the measuring order, and the 95 % intervals of the median
+// and of the speedup (harness/intervals.h), with why the run stopped where it did.
+void WriteMeasuringOrder(const h5::Handle& group, const FinishedRun& run, bool root) {
+  const RunOutcome& o = run.outcome;
+  const std::size_t reps = static_cast<std::size_t>(o.repetitions());
+  std::vector<RepetitionMark> marks = o.marks;
+  marks.resize(reps);
+  std::vector<int> rounds;
+  std::vector<double> started, steal, mhz;
+  for (const RepetitionMark& m : marks) {
+    rounds.push_back(m.round);
+    started.push_back(m.started_s);
+    steal.push_back(m.steal);
+    mhz.push_back(m.cpu_mhz);
+  }
+  const hsize_t n = reps;
+  const auto write = [&](const char* name, hid_t type, const char* unit, const char* text,
+                         const void* data) {
+    h5::Handle dataset = h5::CreateDataset(group, name, type, {n}, unit, text);
+    if (n > 0) h5::WriteFrom(root, dataset, type, data);
+  };
+  write("round", H5T_NATIVE_INT, "1",
+        "0-based round in which each repetition was measured: every run of a comparison "
+        "(same label, consecutive in the config) measures one repetition per round, in an "
+        "order shuffled from the root attribute 'seed'", rounds.data());
+  write("started_utc_s", H5T_NATIVE_DOUBLE, "s",
+        "when each repetition started, seconds since the Unix epoch (0: unknown)", started.data());
+  write("steal", H5T_NATIVE_DOUBLE, "1",
+        "share of the machine's CPU time taken by the hypervisor during the repetition's "
+        "round (/proc/stat steal)", steal.data());
+  write("cpu_mhz", H5T_NATIVE_DOUBLE, "MHz",
+        "mean clock of the online CPUs during the repetition's round (cpufreq, else "
+        "/proc/cpuinfo); 0 = unknown", mhz.data());
+  const RunResult& r = run.result;
+  h5::SetAttribute(group, "stop_reason", kStopReasonNames.Name(o.stop_reason));
+  h5::SetAttribute(group, "blocks", o.blocks);
+  h5::SetAttribute(group, "precision", run.spec.precision);
+  h5::SetAttribute(group, "max_time_s", run.spec.max_time_s);
+  h5::SetAttribute(group, "interleave", run.spec.interleave ? 1 : 0);
+  h5::SetAttribute(group, "median_low_s", r.time_interval.low);
+  h5::SetAttribute(group, "median_high_s", r.time_interval.high);
+  h5::SetAttribute(group, "speedup_low", r.speedup_interval.low);
+  h5::SetAttribute(group, "speedup_high", r.speedup_interval.high);
+  h5::SetAttribute(group, "intervals_covered",
+                   r.time_interval.covered && r.speedup_interval.covered ? 1 : 0);
+}
+
 // The kernel's figures, then those derived across runs (e.g. overlap).
 void WriteResults(const h5::Handle& group, const FinishedRun& run, bool root) {
   h5::Handle results = h5::CreateGroup(group, "results");
@@ -284,6 +332,7 @@ void Hdf5Report::RunFinished(const FinishedRun& run) {
   WriteStatistics(group, run, root);
   WriteResults(group, run, root);
   WritePlacement(group, run, root);
+  WriteMeasuringOrder(group, run, root);
   group.CloseOrThrow("close group " + run.spec.id);
   h5::Check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush " + temporary_, 0);
 }

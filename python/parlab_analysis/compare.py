@@ -1,8 +1,9 @@
-"""`compare BASE NEW`: per cell, the change in each metric with a verdict from a
-Mann-Whitney U test on the raw samples; exit 1 when any cell got worse beyond tolerance."""
+"""`compare BASE NEW`: per cell, the change of the median time with its 95 % interval
+(the ratio new / base of the raw per-repetition times, intervals.py, the same intervals as
+every verdict); exit 1 when any cell got worse beyond tolerance."""
 import math
-import statistics
 
+from . import intervals
 from .errors import AnalysisError
 
 # Every compared metric and its direction.
@@ -10,22 +11,20 @@ METRICS = {"time": "lower", "rate": "higher"}
 KEY = ["label", "model", "ranks", "threads"]
 
 
-def judge(base, new, tolerance, alpha=0.05):
-    """base/new: per-repetition cell times. Returns (time change, p-value, verdict) where
-    the verdict is better / worse / same (within noise or tolerance)."""
-    from scipy.stats import mannwhitneyu
-
+def judge(base, new, tolerance):
+    """base/new: per-repetition cell times of two reports (not paired: different runs).
+    Returns (time change, its 95 % interval (low, high) as changes, verdict): worse when
+    the whole interval lies above no change and the change exceeds the tolerance; better
+    the other way; same otherwise."""
     if len(base) == 0 or len(new) == 0:
-        return math.nan, math.nan, "no data"
-    change = statistics.median(new) / statistics.median(base) - 1.0
-    p = mannwhitneyu(base, new, alternative="two-sided").pvalue if len(base) > 1 and len(new) > 1 \
-        else math.nan
-    significant = p < alpha
-    if change > tolerance and significant:
-        return change, p, "worse"
-    if change < -tolerance and significant:
-        return change, p, "better"
-    return change, p, "same"
+        return math.nan, (math.nan, math.nan), "no data"
+    ratio = intervals.unpaired_ratio_interval(new, base)
+    change, low, high = ratio.estimate - 1.0, ratio.low - 1.0, ratio.high - 1.0
+    if ratio.covered and low > 0 and change > tolerance:
+        return change, (low, high), "worse"
+    if ratio.covered and high < 0 and change < -tolerance:
+        return change, (low, high), "better"
+    return change, (low, high), "same"
 
 
 def cells(reports, side):
@@ -53,6 +52,7 @@ def compare(base, new, tolerance):
             continue
         n = new_cells[key]
         change, p, verdict = judge(list(base.cell_times(b)), list(new.cell_times(n)), tolerance)
+        p = f"{p[0]:+.1%} .. {p[1]:+.1%}" if not math.isnan(p[0]) else "-"
         rate_change = b.median_s / n.median_s - 1.0  # rate = work / time
         rows.append((*key, b.median_s, n.median_s, change, rate_change, p, verdict))
     only = [("only in base", k) for k in base_cells if k not in new_cells] + \
@@ -62,7 +62,7 @@ def compare(base, new, tolerance):
 
 def render(rows, only):
     header = ["label", "model", "shape", "base median", "new median", "time (lower better)",
-              "rate (higher better)", "p (Mann-Whitney U)", "verdict"]
+              "rate (higher better)", "95 % interval of time", "verdict"]
     def ms(value):
         return "-" if math.isnan(value) else f"{value * 1e3:.3f} ms"
 
@@ -70,7 +70,7 @@ def render(rows, only):
         return "-" if math.isnan(value) else f"{value:+.1%}"
 
     table = [[label, model, f"{r}x{t}", ms(b), ms(n), pct(c), pct(rc),
-              "-" if math.isnan(p) else f"{p:.3g}", v]
+              p, v]
              for label, model, r, t, b, n, c, rc, p, v in rows]
     widths = [max(len(str(x[i])) for x in [header] + table) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths)).rstrip()]

@@ -68,6 +68,20 @@ def wait_threshold(ideal):
     return 1 + (ideal - 1) / 2
 
 
+def _judged(reports, serial, run, judge, threshold):
+    """(measured text, verdict) of a speedup claim, from the 95 % interval of the speedup;
+    an inconclusive one says how many rounds would likely settle it."""
+    spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run),
+                              reports.rounds(serial), reports.rounds(run))
+    verdict = judge(spread, threshold)
+    text = _fmt(spread)
+    if verdict == v.INCONCLUSIVE:
+        done = min(len(reports.cell_times(serial)), len(reports.cell_times(run)))
+        hint = v.settle_hint(spread, threshold, done)
+        text += f"; {hint}" if hint else ""
+    return text, verdict
+
+
 def _speedup_rows(reports):
     runs, out = reports.runs, []
     for claim, expected, prefix, model, shape, kind, threshold in SPEEDUP_CLAIMS:
@@ -76,9 +90,8 @@ def _speedup_rows(reports):
         if serial is None or run is None:
             out.append((claim, expected, "not measured", v.INCONCLUSIVE))
             continue
-        spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run))
         judge = v.at_least if kind == "at_least" else v.at_most
-        out.append((claim, expected, _fmt(spread), judge(spread, threshold)))
+        out.append((claim, expected, *_judged(reports, serial, run, judge, threshold)))
     return out
 
 
@@ -105,9 +118,8 @@ def _wait_rows(reports):
                         "not measurable with this shape", v.INCONCLUSIVE))
             continue
         threshold = wait_threshold(ideal)
-        spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run))
         out.append((WAIT_CLAIMS[model], f"{shape} (ideal {ideal:g}x): >= {threshold:g}x",
-                    _fmt(spread), v.at_least(spread, threshold)))
+                    *_judged(reports, serial, run, v.at_least, threshold)))
     return out
 
 
@@ -174,7 +186,7 @@ def rows(reports, calibration=None):
 
 
 def render(table, style="terminal"):
-    header = ("claim", "expected", "measured (median [min-max])", "holds?")
+    header = ("claim", "expected", "measured (estimate [95 % interval])", "holds?")
     if style == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
         lines += ["| " + " | ".join(row) + " |" for row in table]

@@ -191,6 +191,32 @@ def _results(group, where):
     return out
 
 
+# Per-repetition measuring-order datasets (absent in reports before interleaving).
+MARKS = {"round": "round", "started_utc_s": "started_utc_s", "steal": "steal",
+         "cpu_mhz": "cpu_mhz"}
+
+
+def _marks(group, repetitions, where):
+    """The run's measuring order: round, start time, steal and clock of every repetition
+    (NaN where the report has none; round -1)."""
+    marks = {}
+    for name in MARKS:
+        if name not in group:
+            marks[name] = np.full(repetitions, -1 if name == "round" else math.nan)
+            continue
+        dataset = _dataset(group, name, where)
+        values = np.asarray(dataset[()], dtype=float).reshape(-1) \
+            if dataset.dtype.kind in "iuf" else None
+        if values is None or values.size != repetitions or not np.all(np.isfinite(values)) \
+                or np.any(values < 0):
+            raise where.error(f"'{name}' must hold {repetitions} finite numbers >= 0, one per "
+                              f"repetition")
+        if name == "steal" and np.any(values > 1):
+            raise where.error("'steal' must hold shares in [0, 1]")
+        marks[name] = values.astype(int) if name == "round" else values
+    return marks
+
+
 def run_identity(fields, samples):
     digest = hashlib.sha256("\x1f".join(str(f) for f in fields).encode())
     digest.update(np.ascontiguousarray(samples, dtype="<f8").tobytes())
@@ -231,6 +257,7 @@ def read_run(path, run_id, group):
         raise where.error("status is ok but the run has no repetitions")
     _check_stored(group, samples[:, :, 0].max(axis=1) if len(samples) else np.array([]), where)
     row["results"] = _results(group, where)
+    row["marks"] = _marks(group, len(samples), where)
     row["identity"] = run_identity([row[k] for k in ("kernel", "label", "model", "ranks",
                                                      "threads", "size", "params")], samples)
     return row, samples, columns

@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import files, reading
+from . import files, intervals, reading
 from .errors import AnalysisError
 from .reading import SUPPORTED_SCHEMA, text
 
@@ -120,6 +120,10 @@ class Reports:
                  for key, group in self.repetitions.groupby(["report", "run"], sort=False)} \
             if len(self.repetitions) else {}
         object.__setattr__(self, "_times", times)
+        rounds = {key: np.asarray(group.sort_values("repetition")["round"], dtype=int)
+                  for key, group in self.repetitions.groupby(["report", "run"], sort=False)} \
+            if len(self.repetitions) and "round" in self.repetitions else {}
+        object.__setattr__(self, "_rounds", rounds)
 
     def samples(self, run):
         """The raw [repetition][rank][column] array of a runs row (or (report, run))."""
@@ -134,6 +138,11 @@ class Reports:
         """Per repetition, the slowest rank's total (from the repetitions table)."""
         key = (run.report, run.run) if hasattr(run, "report") else tuple(run)
         return self._times.get(key, np.array([]))
+
+    def rounds(self, run):
+        """Per repetition, the round it was measured in (-1: the report has no rounds)."""
+        key = (run.report, run.run) if hasattr(run, "report") else tuple(run)
+        return self._rounds.get(key, np.array([], dtype=int))
 
     def result(self, run, name, default=math.nan):
         match = self.results[(self.results.report == run.report) & (self.results.run == run.run)
@@ -189,12 +198,13 @@ def _tables(path, root, runs, status_row):
         stats = dict(min_s=times.min(), median_s=float(np.median(times)), max_s=times.max()) \
             if len(times) else dict(min_s=math.nan, median_s=math.nan, max_s=math.nan)
         figures = row.pop("results")
+        marks = row.pop("marks")
         rows.append({"report": path, "run": run_id, "experiment": root["experiment"], **row,
                      "source_status": row["source_status"] or status_row["status"],
                      "repetitions": len(times), **stats})
         repetitions.append(pd.DataFrame({"report": path, "run": run_id,
                                          "repetition": np.arange(len(times)),
-                                         "cell_time_s": times}))
+                                         "cell_time_s": times, **marks}))
         r, k, c = np.indices(samples.shape).reshape(3, -1)
         phases.append(pd.DataFrame({"report": path, "run": run_id, "repetition": r, "rank": k,
                                     "phase": np.asarray(columns, dtype=object)[c],
@@ -243,7 +253,7 @@ def load(path_or_paths):
         phases += ph
         results += res
         raw.update(rw)
-    return Reports(
+    reports = Reports(
         runs=_derived(pd.DataFrame(rows)),
         repetitions=pd.concat(repetitions, ignore_index=True),
         phases=pd.concat(phases, ignore_index=True),
@@ -254,6 +264,31 @@ def load(path_or_paths):
                                                  "value", "units"]),
         calibrations=pd.DataFrame(calibrations, columns=["report", "name", "value"]),
         raw=raw)
+    _add_intervals(reports)
+    return reports
+
+
+def _add_intervals(reports):
+    """95 % intervals of every run's median and of its speedup over the serial run of its
+    label (intervals.py), recomputed from the cell times and rounds."""
+    runs = reports.runs
+    medians, speedups = [], []
+    for run in runs.itertuples():
+        medians.append(intervals.median_interval(reports.cell_times(run)))
+        serial = runs[(runs.report == run.report) & (runs.model == "serial") & (runs.status == "ok")
+                      & (runs.label == run.label)]
+        if len(serial) and len(reports.cell_times(run)):
+            base = serial.iloc[0]
+            speedups.append(intervals.speedup_interval(
+                reports.cell_times(base), reports.cell_times(run), reports.rounds(base),
+                reports.rounds(run)))
+        else:
+            speedups.append(intervals.Interval.none())
+    runs["median_low_s"] = [i.low for i in medians]
+    runs["median_high_s"] = [i.high for i in medians]
+    runs["speedup_low"] = [i.low for i in speedups]
+    runs["speedup_high"] = [i.high for i in speedups]
+    runs["intervals_covered"] = [m.covered and s.covered for m, s in zip(medians, speedups)]
 
 
 def load_runs(path):

@@ -1,20 +1,34 @@
-"""Judging a claim from measured spreads: holds, does not hold, or inconclusive when the
-spread straddles the threshold. Pure functions, unit-tested on synthetic numbers."""
+"""Judging a claim from a 95 % interval (intervals.py): holds when the whole interval is
+on the claim's side of the threshold, does not hold when it is on the other side,
+inconclusive when it straddles the threshold. Pure functions, unit-tested on synthetic
+numbers."""
 import math
-import statistics
+
+from . import intervals
 
 HOLDS = "holds"
 FAILS = "does not hold"
 INCONCLUSIVE = "inconclusive"
 
 
-def speedup_spread(serial_times, times):
-    """(low, median, high) speedup of `times` over `serial_times` (per-repetition cell
-    times): the baseline's median over this run's slowest, median and fastest repetition."""
+def speedup_spread(serial_times, times, serial_rounds=None, rounds=None):
+    """(low, estimate, high): the speedup of `times` over `serial_times` (per-repetition
+    cell times) with its 95 % interval, paired by round when both runs carry rounds."""
     if len(serial_times) == 0 or len(times) == 0:
         return (math.nan, math.nan, math.nan)
-    base = statistics.median(serial_times)
-    return (base / max(times), base / statistics.median(times), base / min(times))
+    found = intervals.speedup_interval(serial_times, times, serial_rounds, rounds)
+    return (found.low, found.estimate, found.high)
+
+
+def settle_hint(spread, threshold, rounds_done):
+    """For an interval straddling `threshold`: about how many rounds in all would likely
+    settle it ("" when it is settled or cannot be told)."""
+    low, estimate, high = spread
+    found = intervals.Interval(estimate, low, high, not math.isnan(estimate))
+    needed = intervals.rounds_to_settle(found, threshold, rounds_done)
+    if needed is None:
+        return ""
+    return f"about {needed} rounds (now {rounds_done}) would likely settle it"
 
 
 def at_least(spread, threshold):

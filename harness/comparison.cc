@@ -1,0 +1,178 @@
+#include "harness/comparison.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "harness/intervals.h"
+
+namespace parlab {
+namespace {
+
+std::vector<double> CellTimes(const RunOutcome& outcome) {
+  return outcome.samples.SlowestPerRepetition(0);
+}
+
+double Sum(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0);
+}
+
+}  // namespace
+
+std::vector<std::vector<int>> ComparisonGroups(const std::vector<RunSpec>& runs) {
+  std::vector<std::vector<int>> groups;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const bool joins = !groups.empty() && runs[i].interleave &&
+                       runs[static_cast<std::size_t>(groups.back().back())].interleave &&
+                       runs[static_cast<std::size_t>(groups.back().back())].Label() == runs[i].Label();
+    if (joins) groups.back().push_back(static_cast<int>(i));
+    else groups.push_back({static_cast<int>(i)});
+  }
+  return groups;
+}
+
+std::vector<int> RoundOrder(std::uint64_t seed, int group, int round, int count) {
+  // Fisher-Yates with a plain modulo draw: fully specified, so the order is reproducible
+  // from the recorded seed anywhere, not only with this C++ library.
+  std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                         static_cast<std::uint32_t>(group), static_cast<std::uint32_t>(round)};
+  std::mt19937_64 random(sequence);
+  std::vector<int> order(static_cast<std::size_t>(std::max(0, count)));
+  std::iota(order.begin(), order.end(), 0);
+  for (int i = count - 1; i > 0; --i)
+    std::swap(order[static_cast<std::size_t>(i)],
+              order[static_cast<std::size_t>(random() % static_cast<std::uint64_t>(i + 1))]);
+  return order;
+}
+
+Comparison::Comparison(std::vector<const RunSpec*> specs, std::uint64_t seed, int group)
+    : seed_(seed), group_(group) {
+  for (const RunSpec* spec : specs) runs_.push_back({spec, {}, {}, true, false});
+}
+
+RunSpec Comparison::BlockSpec(const ComparisonRun& run) const {
+  RunSpec block = *run.spec;
+  const int done = run.outcome.repetitions();
+  const bool first = run.outcome.blocks == 0;
+  if (block.interleave || !first) {
+    const int size = block.interleave ? 1 : block.repetitions;
+    block.repetitions = std::max(1, std::min(size, run.spec->max_repetitions - done));
+    block.max_repetitions = block.repetitions;
+    block.min_time_s = 0;
+  }
+  block.timeout_s = std::max(1e-3, run.spec->timeout_s - run.outcome.elapsed_s);
+  return block;
+}
+
+const ComparisonRun* Comparison::Baseline() const {
+  for (const ComparisonRun& run : runs_)
+    if (run.spec->model_info().is_baseline() && run.outcome.status == RunStatus::kOk &&
+        run.outcome.repetitions() > 0)
+      return &run;
+  return nullptr;
+}
+
+ComparisonRun* Comparison::MutableBaseline() {
+  for (ComparisonRun& run : runs_)
+    if (&run == Baseline()) return &run;
+  return nullptr;
+}
+
+bool Comparison::Precise(const ComparisonRun& run) const {
+  const std::vector<double> times = CellTimes(run.outcome);
+  if (times.empty()) return false;
+  const double precision = run.spec->precision;
+  if (MedianInterval(times).RelativeHalfWidth() > precision) return false;
+  const ComparisonRun* baseline = Baseline();
+  if (baseline == nullptr || baseline == &run) return true;
+  const Interval speedup = SpeedupInterval(CellTimes(baseline->outcome), baseline->outcome.Rounds(),
+                                           times, run.outcome.Rounds());
+  return speedup.RelativeHalfWidth() <= precision;
+}
+
+bool Comparison::NeedsMore(ComparisonRun& run, double spent_s) const {
+  const RunSpec& spec = *run.spec;
+  const int done = run.outcome.repetitions();
+  const bool counted = done >= spec.repetitions && Sum(CellTimes(run.outcome)) >= spec.min_time_s;
+  const bool precise = spec.precision <= 0 || Precise(run);
+  StopReason& reason = run.outcome.stop_reason;
+  if (counted && precise) {
+    reason = spec.precision > 0                              ? StopReason::kPrecision
+             : spec.min_time_s > 0 && done > spec.repetitions ? StopReason::kMinTime
+                                                              : StopReason::kRepetitions;
+    return false;
+  }
+  if (done >= spec.max_repetitions) {
+    reason = StopReason::kMaxRepetitions;
+    return false;
+  }
+  if (counted && spec.max_time_s > 0 && spent_s >= spec.max_time_s) {
+    reason = StopReason::kBudget;
+    return false;
+  }
+  return true;
+}
+
+bool Comparison::Round(int round, const MeasureBlock& measure, const SampleMachine& sample) {
+  std::vector<int> active;
+  for (std::size_t i = 0; i < runs_.size(); ++i)
+    if (runs_[i].active) active.push_back(static_cast<int>(i));
+  const MachineState before = sample();
+  std::vector<std::pair<ComparisonRun*, std::size_t>> measured;  // run, its first new mark
+  for (int k : RoundOrder(seed_, group_, round, static_cast<int>(active.size()))) {
+    ComparisonRun& run = runs_[static_cast<std::size_t>(active[static_cast<std::size_t>(k)])];
+    std::vector<double> rows;
+    std::optional<RunOutcome> block = measure(BlockSpec(run), rows);
+    if (!block) return false;
+    for (RepetitionMark& mark : block->marks) mark.round = round;
+    block->blocks = 1;
+    const RunStatus status = block->status;
+    measured.emplace_back(&run, run.outcome.marks.size());
+    if (run.outcome.blocks == 0) run.outcome = std::move(*block);
+    else run.outcome.AppendBlock(std::move(*block));
+    run.rows.insert(run.rows.end(), rows.begin(), rows.end());
+    if (status == RunStatus::kOk) continue;
+    run.active = false;
+    run.outcome.stop_reason = StopReason::kEnded;
+    if (status == RunStatus::kTimeout && run.outcome.blocks > 1)
+      run.outcome.message = fmt::format("in round {}, after {} repetitions in all: {}", round + 1,
+                                        run.outcome.repetitions(), run.outcome.message);
+    if (status == RunStatus::kTimeout && run.spec->on_timeout == OnTimeout::kStop) {
+      run.timed_out_stop = stopped_ = true;
+      break;
+    }
+  }
+  const MachineState after = sample();
+  const double steal = StealShare(before, after);
+  const double mhz = before.cpu_mhz > 0 && after.cpu_mhz > 0 ? (before.cpu_mhz + after.cpu_mhz) / 2
+                                                             : std::max(before.cpu_mhz, after.cpu_mhz);
+  for (auto& [run, first] : measured)
+    for (std::size_t m = first; m < run->outcome.marks.size(); ++m) {
+      run->outcome.marks[m].steal = steal;
+      run->outcome.marks[m].cpu_mhz = mhz;
+    }
+  return true;
+}
+
+bool Comparison::Measure(const MeasureBlock& measure, const SampleMachine& sample) {
+  for (int round = 0;; ++round) {
+    if (!Round(round, measure, sample)) return false;
+    if (stopped_) return true;
+    double spent_s = 0;
+    for (const ComparisonRun& run : runs_) spent_s += run.outcome.elapsed_s;
+    bool any = false;
+    for (ComparisonRun& run : runs_)
+      if (run.active && !NeedsMore(run, spent_s)) run.active = false;
+    // The baseline stays while any run is measured, so every round has its pairs.
+    ComparisonRun* baseline = MutableBaseline();
+    for (const ComparisonRun& run : runs_) any = any || run.active;
+    if (any && baseline != nullptr && !baseline->active && baseline->outcome.repetitions() <
+                                                               baseline->spec->max_repetitions)
+      baseline->active = true;
+    if (!any) return true;
+  }
+}
+
+}  // namespace parlab
