@@ -26,7 +26,7 @@ std::vector<std::vector<int>> ComparisonGroups(const std::vector<RunSpec>& runs)
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const bool joins = !groups.empty() && runs[i].interleave &&
                        runs[static_cast<std::size_t>(groups.back().back())].interleave &&
-                       runs[static_cast<std::size_t>(groups.back().back())].Label() == runs[i].Label();
+                       runs[static_cast<std::size_t>(groups.back().back())].block == runs[i].block;
     if (joins) groups.back().push_back(static_cast<int>(i));
     else groups.push_back({static_cast<int>(i)});
   }
@@ -66,17 +66,11 @@ RunSpec Comparison::BlockSpec(const ComparisonRun& run) const {
   return block;
 }
 
-const ComparisonRun* Comparison::Baseline() const {
+const ComparisonRun* Comparison::BaselineOf(const ComparisonRun& of) const {
   for (const ComparisonRun& run : runs_)
     if (run.spec->model_info().is_baseline() && run.outcome.status == RunStatus::kOk &&
-        run.outcome.repetitions() > 0)
+        run.outcome.repetitions() > 0 && run.spec->Label() == of.spec->Label())
       return &run;
-  return nullptr;
-}
-
-ComparisonRun* Comparison::MutableBaseline() {
-  for (ComparisonRun& run : runs_)
-    if (&run == Baseline()) return &run;
   return nullptr;
 }
 
@@ -85,7 +79,7 @@ bool Comparison::Precise(const ComparisonRun& run) const {
   if (times.empty()) return false;
   const double precision = run.spec->precision;
   if (MedianInterval(times).RelativeHalfWidth() > precision) return false;
-  const ComparisonRun* baseline = Baseline();
+  const ComparisonRun* baseline = BaselineOf(run);
   if (baseline == nullptr || baseline == &run) return true;
   const Interval speedup = SpeedupInterval(CellTimes(baseline->outcome), baseline->outcome.Rounds(),
                                            times, run.outcome.Rounds());
@@ -165,12 +159,14 @@ bool Comparison::Measure(const MeasureBlock& measure, const SampleMachine& sampl
     bool any = false;
     for (ComparisonRun& run : runs_)
       if (run.active && !NeedsMore(run, spent_s)) run.active = false;
-    // The baseline stays while any run is measured, so every round has its pairs.
-    ComparisonRun* baseline = MutableBaseline();
+    // A baseline stays while any run of its label is measured, so every round has pairs.
+    for (const ComparisonRun& run : runs_) {
+      const ComparisonRun* baseline = BaselineOf(run);
+      if (!run.active || baseline == nullptr || baseline->active) continue;
+      ComparisonRun& keep = runs_[static_cast<std::size_t>(baseline - runs_.data())];
+      keep.active = keep.outcome.repetitions() < keep.spec->max_repetitions;
+    }
     for (const ComparisonRun& run : runs_) any = any || run.active;
-    if (any && baseline != nullptr && !baseline->active && baseline->outcome.repetitions() <
-                                                               baseline->spec->max_repetitions)
-      baseline->active = true;
     if (!any) return true;
   }
 }

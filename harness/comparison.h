@@ -1,5 +1,6 @@
-// A comparison: the runs of an experiment that are compared with each other (one label: a
-// serial baseline and every model and shape of the same work), measured in rounds so that
+// A comparison: the runs of an experiment that are compared with each other (one [[run]]
+// table: each label's serial baseline and every model, shape and swept parameter value of
+// it), measured in rounds so that
 // drift of a noisy machine hits all of them alike (after pyperf and Georges et al., OOPSLA
 // 2007). Each round measures one block of each active run — set up, warmed up, one
 // repetition, verified — in an order shuffled from the experiment's seed; rounds go on
@@ -29,7 +30,7 @@ struct ComparisonRun {
 };
 
 // The runs of `runs` (indices) that form comparisons: maximal stretches of consecutive
-// runs with one label, each run with interleave = false alone.
+// runs of one [[run]] table, each run with interleave = false alone.
 std::vector<std::vector<int>> ComparisonGroups(const std::vector<RunSpec>& runs);
 
 // The order of `count` runs in round `round` of comparison `group`: a permutation drawn
@@ -58,8 +59,8 @@ class Comparison {
   // Whether `run` needs another round; sets its stop reason when it does not.
   bool NeedsMore(ComparisonRun& run, double spent_s) const;
   bool Precise(const ComparisonRun& run) const;
-  const ComparisonRun* Baseline() const;
-  ComparisonRun* MutableBaseline();
+  // The verified baseline run of `run`'s label in this comparison, if any.
+  const ComparisonRun* BaselineOf(const ComparisonRun& run) const;
 
   std::vector<ComparisonRun> runs_;
   std::uint64_t seed_;

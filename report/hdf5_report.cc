@@ -268,7 +268,7 @@ void WriteMeasuringOrder(const h5::Handle& group, const FinishedRun& run, bool r
   };
   write("round", H5T_NATIVE_INT, "1",
         "0-based round in which each repetition was measured: every run of a comparison "
-        "(same label, consecutive in the config) measures one repetition per round, in an "
+        "(the runs of one [[run]] table) measures one repetition per round, in an "
         "order shuffled from the root attribute 'seed'", rounds.data());
   write("started_utc_s", H5T_NATIVE_DOUBLE, "s",
         "when each repetition started, seconds since the Unix epoch (0: unknown)", started.data());

@@ -31,9 +31,20 @@ def test_spreads_decide_holds_fails_inconclusive():
     assert v.combine([v.INCONCLUSIVE, v.FAILS]) == v.FAILS
 
 
-def test_speedup_spread_uses_baseline_median_and_run_extremes():
-    low, median, high = v.speedup_spread([10, 12, 14], [5, 6, 8])
-    assert (low, median, high) == (12 / 8, 12 / 6, 12 / 5)
+def test_speedup_spread_is_the_interval_of_paired_round_ratios():
+    serial = [10, 12, 14, 11, 13, 12, 10, 14]
+    run = [5, 6, 7, 5.5, 6.5, 6, 5, 7]  # exactly half the serial time in every round
+    low, estimate, high = v.speedup_spread(serial, run, list(range(8)), list(range(8)))
+    assert (low, estimate, high) == (2.0, 2.0, 2.0)
+    # Without rounds: the ratio of medians with a bootstrap interval around it.
+    low, estimate, high = v.speedup_spread(serial, run)
+    assert estimate == 2.0 and low < 2.0 < high
+
+
+def test_an_inconclusive_verdict_says_how_many_rounds_would_settle_it():
+    assert v.settle_hint((1.2, 1.6, 1.9), 1.5, 10) == \
+        "about 123 rounds (now 10) would likely settle it"
+    assert v.settle_hint((1.6, 1.8, 2.0), 1.5, 10) == ""  # settled already
 
 
 def counting(tmp_path, threads_times, gil_times):

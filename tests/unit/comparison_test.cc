@@ -12,6 +12,8 @@
 namespace parlab {
 namespace {
 
+using testing_util::MakeSpec;
+
 // One block of `spec`: `repetitions` repetitions of time(spec, call) seconds, one rank.
 class FakeMeasure {
  public:
@@ -51,10 +53,11 @@ std::vector<RunSpec> ThreeRuns(int repetitions) {
 
 MachineState Quiet() { return {}; }
 
-TEST(Comparison, GroupsAreConsecutiveRunsOfOneLabel) {
+TEST(Comparison, GroupsAreConsecutiveRunsOfOneRunTable) {
   std::vector<RunSpec> runs = ThreeRuns(3);
-  runs.push_back(MakeSpec("empty", "serial", {1, 1}, 2));  // another size: another label
+  runs.push_back(MakeSpec("empty", "serial", {1, 1}, 2));  // from the next [[run]] table
   runs.push_back(MakeSpec("empty", "threads", {1, 2}, 2));
+  runs[3].block = runs[4].block = 2;
   runs.back().interleave = false;  // alone
   const auto groups = ComparisonGroups(runs);
   ASSERT_EQ(groups.size(), 3u);
