@@ -188,17 +188,19 @@ TEST(Wait, AsyncKeepsEveryWaitPendingAtOnceSerialOneThreadsAtMostT) {
 }
 
 TEST(Engine, MinTimeGrowsRepetitionsUntilEnoughTimeWasMeasured) {
-  RunSpec spec = MakeSpec("wait", "serial", {1, 1}, 1, {{"wait_us", 1000.0}}, 2);
-  spec.min_time_s = 0.02;  // each repetition takes >= 1 ms, so at least 2 are needed anyway
-  spec.max_repetitions = 500;
+  // One repetition asked for; each takes >= 1 ms (far more on a loaded machine or under a
+  // sanitizer), so 0.2 s needs many: the count grows, and stops once the target is reached.
+  RunSpec spec = MakeSpec("wait", "serial", {1, 1}, 1, {{"wait_us", 1000.0}}, 1);
+  spec.min_time_s = 0.2;
+  spec.max_repetitions = 5000;
   const RunOutcome r = Measure(spec, MPI_COMM_SELF);
   const std::vector<double> cell_times = r.samples.SlowestPerRepetition(0);
   double total = 0;
   for (double t : cell_times) total += t;
-  EXPECT_GE(total, 0.02);
-  EXPECT_GT(r.repetitions(), 2);
+  EXPECT_GE(total, 0.2);
+  EXPECT_GT(r.repetitions(), 1);
   double without_last = total - cell_times.back();
-  EXPECT_LT(without_last, 0.02);  // stopped as soon as the target was reached
+  EXPECT_LT(without_last, 0.2);  // stopped as soon as the target was reached
   spec.max_repetitions = 3;
   EXPECT_EQ(Measure(spec, MPI_COMM_SELF).repetitions(), 3);  // never beyond the cap
 }
