@@ -74,7 +74,7 @@ Interval UnpairedRatioInterval(const std::vector<double>& numerator,
   interval.estimate = Median(numerator) / Median(denominator);
   interval.low = Quantile(ratios, (1 - level) / 2);
   interval.high = Quantile(ratios, 1 - (1 - level) / 2);
-  interval.covered = numerator.size() >= 6 && denominator.size() >= 6;
+  interval.covered = numerator.size() >= 5 && denominator.size() >= 5;  // fewer: too coarse
   return interval;
 }
 

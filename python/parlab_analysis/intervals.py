@@ -73,7 +73,7 @@ def unpaired_ratio_interval(numerator, denominator, level=CONFIDENCE, seed=1):
     return Interval(float(np.median(a) / np.median(b)),
                     float(np.quantile(ratios, (1 - level) / 2)),
                     float(np.quantile(ratios, 1 - (1 - level) / 2)),
-                    a.size >= 6 and b.size >= 6)
+                    a.size >= 5 and b.size >= 5)  # fewer: too coarse
 
 
 def speedup_interval(baseline, times, baseline_rounds=None, rounds=None, level=CONFIDENCE):
