@@ -16,8 +16,9 @@ set(PARLAB_INSTALL_LIBEXECDIR ${CMAKE_INSTALL_LIBEXECDIR}/parlab)
 
 install(TARGETS parlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(PROGRAMS python/parlab-analyze slurm/parlab-sweep DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The whole package (data files a module may read too), without compiled files.
 install(DIRECTORY python/parlab_analysis DESTINATION ${PARLAB_INSTALL_DATADIR}/python
-        FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+        PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
 install(PROGRAMS slurm/parlab.sbatch DESTINATION ${PARLAB_INSTALL_DATADIR}/slurm)
 install(DIRECTORY config/ DESTINATION ${PARLAB_INSTALL_DATADIR}/config
         FILES_MATCHING PATTERN "*.toml")
