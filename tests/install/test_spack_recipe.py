@@ -68,8 +68,11 @@ def test_define_from_variant_names_declared_variants_and_every_variant_is_used()
     unused = [v for v in declared if v not in used and f"variants['{v}']" not in source]
     assert not unused, f"variants passed to no CMake option: {unused}"
     for name, call in declared.items():
-        keywords = {k.arg for k in call.keywords}
-        assert {"default", "description"} <= keywords, f"variant {name}: default, description"
+        keywords = {k.arg: k.value for k in call.keywords}
+        assert "description" in keywords, f"variant {name}: a description"
+        combination = ast.unparse(keywords.get("values", ast.Constant(""))).startswith(
+            "any_combination_of(")
+        assert "default" in keywords or combination, f"variant {name}: a default"
 
 
 def test_it_has_the_parts_of_a_builtin_cmake_package():

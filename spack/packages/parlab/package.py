@@ -30,9 +30,8 @@ class Parlab(CMakePackage):
     variant("werror", default=False, description="Treat compiler warnings as errors")
     variant("fuzz", default=False,
             description="Instrument for libFuzzer and build the config fuzzer (clang)")
-    variant("sanitize", default="none", multi=True,
-            values=("none", "address", "undefined", "thread"),
-            description="Sanitizers to build with")
+    variant("sanitize", values=any_combination_of("address", "undefined", "thread"),
+            description="Sanitizers to build with (PARLAB_SANITIZE)")
 
     conflicts("+fuzz", when="%gcc", msg="libFuzzer needs clang")
     conflicts("sanitize=thread", when="sanitize=address",
