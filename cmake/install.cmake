@@ -5,7 +5,7 @@
 #   P/share/parlab/python/parlab_analysis/   (what P/bin/parlab-analyze imports)
 #   P/share/parlab/slurm/parlab.sbatch, P/share/parlab/config/*.toml
 #   P/libexec/parlab/stop_ranks_launcher.py  (parlab.sbatch's mpirun fallback)
-#   P/share/doc/parlab/                      (README.md, docs/)
+#   P/share/doc/parlab/README.md, docs/     (the README's links hold)
 include(GNUInstallDirs)
 # `make install` and cpack install what is built and build nothing: "all" holds the test
 # suite (minutes on two cores), which neither the prefix nor the .deb contains. Build
@@ -24,7 +24,8 @@ install(DIRECTORY config/ DESTINATION ${PARLAB_INSTALL_DATADIR}/config
         FILES_MATCHING PATTERN "*.toml")
 install(PROGRAMS tools/stop_ranks_launcher.py DESTINATION ${PARLAB_INSTALL_LIBEXECDIR})
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# docs/ kept as a folder beside README.md, so the README's links (docs/...) hold.
+install(DIRECTORY docs DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The build tree has the same relative layout for the launcher, so parlab.sbatch finds it
 # beside build/bin/parlab as it does beside P/bin/parlab.

@@ -20,7 +20,7 @@ cat "$work/control.txt"
 for f in usr/bin/parlab usr/bin/parlab-analyze usr/bin/parlab-sweep \
          usr/share/parlab/python/parlab_analysis/cli.py usr/share/parlab/slurm/parlab.sbatch \
          usr/share/parlab/config/tiny.toml usr/libexec/parlab/stop_ranks_launcher.py \
-         usr/share/doc/parlab/README.md usr/share/doc/parlab/install.md; do
+         usr/share/doc/parlab/README.md usr/share/doc/parlab/docs/install.md; do
   check "contains /$f" "grep -qx './$f' '$work/contents.txt'"
 done
 check "no compiled Python or build files" "! grep -Eq '__pycache__|\\.pyc\$|CMakeFiles' '$work/contents.txt'"

@@ -22,9 +22,13 @@ for f in bin/parlab bin/parlab-analyze bin/parlab-sweep share/parlab/slurm/parla
   check "$f installed, executable" "[ -f $prefix/$f ] && [ -x $prefix/$f ]"
 done
 for f in share/parlab/python/parlab_analysis/cli.py share/parlab/config/tiny.toml \
-         share/doc/parlab/README.md share/doc/parlab/install.md share/doc/parlab/python-api.md; do
+         share/doc/parlab/README.md share/doc/parlab/docs/install.md share/doc/parlab/docs/python-api.md; do
   check "$f installed" "[ -f $prefix/$f ]"
 done
+doc=$prefix/share/doc/parlab
+missing=$(grep -o '](docs/[^)#]*' "$doc/README.md" | cut -c3- | sort -u |
+          while read -r link; do [ -e "$doc/$link" ] || echo "$link"; done)
+check "every docs/ link of the installed README resolves ($missing)" "[ -z '$missing' ]"
 
 # Only the prefix and the system: no source tree, no PYTHONPATH, no PARLAB.
 unset PARLAB PYTHONPATH PARLAB_LAUNCHER
