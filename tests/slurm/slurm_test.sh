@@ -5,7 +5,7 @@
 #  2. a job array of 2 shapes plus the merge job: one merged report; resubmitting runs
 #     only what is not done
 #  3. scancel --signal=TERM (and --signal=INT) of a running job: a valid report marked
-#     partial; scontrol requeue of a running job: the job runs again and resumes from the
+#     partial; the same through parlab.sbatch's mpirun fallback: exit 4; scontrol requeue of a running job: the job runs again and resumes from the
 #     journal (SLURM_RESTART_COUNT), finishing the report with the runs done before kept
 #  4. down: no daemon left
 # usage: slurm_test.sh SOURCE_DIR PARLAB
@@ -89,6 +89,20 @@ scancel --signal=INT "$job"
 job_gone "$job"
 check "after SIGINT the report is marked partial" \
       "h5dump -a /status $work/int.h5 | grep -q 'partial: interrupted by SIGINT'"
+
+# The mpirun fallback has no job step: scancel --batch signals the batch shell, which is
+# the stop-ranks launcher (parlab.sbatch execs it), and it passes the signal to the ranks.
+job=$(PARLAB_LAUNCHER=mpirun sbatch --parsable -o "$work/fallback-%j.out" slurm/parlab.sbatch \
+      tests/e2e/slow.toml "$work/fallback.h5" --quiet)
+two_runs_done "$work/fallback.h5"
+scancel --batch --signal=TERM "$job"
+job_gone "$job"
+check "mpirun fallback: the job took it (PARLAB_LAUNCHER=mpirun)" \
+      "grep -q 'parlab.sbatch: mpirun fallback' $work/fallback-$job.out"
+check "mpirun fallback, scancel --batch --signal=TERM: the report is marked partial" \
+      "h5dump -a /status $work/fallback.h5 | grep -q 'partial: interrupted by SIGTERM'"
+check "mpirun fallback: the job's exit code is the ranks' 4" \
+      "grep -q \"JobId=$job .*ExitCode=4:0\" $work/log/jobcomp.txt"
 
 job=$(sbatch --parsable --requeue -o "$work/requeue.out" --open-mode=append slurm/parlab.sbatch \
       tests/e2e/slow.toml "$work/requeue.h5" --quiet)
