@@ -19,6 +19,23 @@ double Sum(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0);
 }
 
+// A block stopped by the watchdog speaks of its own share of the run's timeout: say it for
+// the whole run, whose blocks share timeout_s.
+std::string TimeoutMessage(const ComparisonRun& run, int round) {
+  const std::string& message = run.outcome.message;
+  const RunSpec& spec = *run.spec;
+  if (message.rfind("stopped after ", 0) == 0) {
+    const auto rest = message.find("; ");
+    return fmt::format("stopped after {} of {} repetitions: the run reached timeout_s = {} s{}{}",
+                       run.outcome.repetitions(), spec.repetitions, spec.timeout_s,
+                       run.outcome.blocks > 1 ? fmt::format(" (its blocks together, in round {})", round + 1) : "",
+                       rest == std::string::npos ? "" : message.substr(rest));
+  }
+  if (run.outcome.blocks <= 1) return message;
+  return fmt::format("in round {}, after {} repetitions in all: {}", round + 1,
+                     run.outcome.repetitions(), message);
+}
+
 }  // namespace
 
 std::vector<std::vector<int>> ComparisonGroups(const std::vector<RunSpec>& runs) {
@@ -130,13 +147,10 @@ bool Comparison::Round(int round, const MeasureBlock& measure, const SampleMachi
     if (status == RunStatus::kOk) continue;
     run.active = false;
     run.outcome.stop_reason = StopReason::kEnded;
-    if (status == RunStatus::kTimeout && run.outcome.blocks > 1)
-      run.outcome.message = fmt::format("in round {}, after {} repetitions in all: {}", round + 1,
-                                        run.outcome.repetitions(), run.outcome.message);
-    if (status == RunStatus::kTimeout && run.spec->on_timeout == OnTimeout::kStop) {
+    if (status == RunStatus::kTimeout) run.outcome.message = TimeoutMessage(run, round);
+    // The experiment ends after this comparison; its other runs are finished first.
+    if (status == RunStatus::kTimeout && run.spec->on_timeout == OnTimeout::kStop)
       run.timed_out_stop = stopped_ = true;
-      break;
-    }
   }
   const MachineState after = sample();
   const double steal = StealShare(before, after);
@@ -153,7 +167,6 @@ bool Comparison::Round(int round, const MeasureBlock& measure, const SampleMachi
 bool Comparison::Measure(const MeasureBlock& measure, const SampleMachine& sample) {
   for (int round = 0;; ++round) {
     if (!Round(round, measure, sample)) return false;
-    if (stopped_) return true;
     double spent_s = 0;
     for (const ComparisonRun& run : runs_) spent_s += run.outcome.elapsed_s;
     bool any = false;

@@ -49,8 +49,8 @@ class Comparison {
   // Returns false when a stop signal ended it; then no run of it is complete.
   bool Measure(const MeasureBlock& measure, const SampleMachine& sample);
   std::vector<ComparisonRun>& runs() { return runs_; }
-  // The runs to report: those no longer active (finished or ended); every run when the
-  // comparison ran to its end.
+  // Whether a run timed out with on_timeout = "stop": the experiment ends after this
+  // comparison (whose other runs were finished).
   bool stopped_by_timeout() const { return stopped_; }
 
  private:

@@ -149,8 +149,6 @@ int Engine::Run() {
         stop = Report(spec, resumed->second, rows, true, analysis, not_ok);
       } else {
         ComparisonRun& run = comparison->runs()[next_live++];
-        // After a "stop" timeout, runs still being measured are left to --resume.
-        if (comparison->stopped_by_timeout() && run.active) continue;
         stop = Report(spec, run.outcome, run.rows, false, analysis, not_ok);
       }
       if (stop) stopped_by_ = spec.id;
