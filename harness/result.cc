@@ -29,13 +29,15 @@ RunResult Derive(const RunSpec& spec, const RunOutcome& o, double baseline_media
 }
 
 RunResult Analysis::Add(const RunSpec& spec, const RunOutcome& outcome, bool resumed) {
-  const auto baseline = baselines_.find(spec.Label());
+  // Each placement's runs are compared with the serial run under the same placement.
+  const std::string key = spec.Label() + "\x1f" + spec.PlacementText();
+  const auto baseline = baselines_.find(key);
   RunResult result = Derive(spec, outcome, baseline == baselines_.end()
                                                ? std::numeric_limits<double>::quiet_NaN()
                                                : baseline->second);
   result.resumed = resumed;
   if (spec.model_info().is_baseline() && outcome.status == RunStatus::kOk)
-    baselines_[spec.Label()] = result.time.median;
+    baselines_[key] = result.time.median;
   const KernelInfo& kernel = spec.kernel_info();
   if (kernel.make_deriver) {
     auto& deriver = derivers_[kernel.name];

@@ -45,7 +45,7 @@ class Analysis {
   RunResult Add(const RunSpec& spec, const RunOutcome& outcome, bool resumed);
 
  private:
-  std::map<std::string, double> baselines_;  // label -> median time of its baseline run
+  std::map<std::string, double> baselines_;  // label, placement -> its baseline's median
   std::map<std::string, std::unique_ptr<ResultDeriver>> derivers_;  // per kernel
 };
 
