@@ -9,7 +9,7 @@ parlab=$1 mpirun=$2 src=$3 work=$4
 mkdir -p "$work"
 report=$work/placement.h5
 rm -f "$report" "$report.journal"
-"$mpirun" -n 2 "$parlab" run "$src/tests/e2e/placement.toml" -o "$report" --dry-run \
+"$parlab" run "$src/tests/e2e/placement.toml" -o "$report" --dry-run \
   | grep -q "run-0001 .* placement=compact " || { echo "FAIL: dry run names no placement"; exit 1; }
 env -u OMP_PROC_BIND -u OMP_PLACES "$mpirun" -n 2 "$parlab" run -q \
   "$src/tests/e2e/placement.toml" -o "$report"
