@@ -148,6 +148,7 @@ void Hdf5Report::WriteEnvironment(const Environment& env) {
     const std::vector<char> mine = h5::PackStrings({(*values)[rank]}, H5Tget_size(type));
     h5::WriteBlock(true, dataset, type, {static_cast<hsize_t>(rank)}, {1}, mine.data());
   }
+  if (env.node_topologies.empty()) return;  // an environment made up by a test
   WriteStrings(group, "topology", env.node_topologies,
                {static_cast<hsize_t>(env.node_topologies.size())},
                "one JSON document per node (nodes in the order of their lowest world rank): "
