@@ -52,4 +52,15 @@ struct RunOptions {
 int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
                const std::string& command_line);
 
+struct PlanOptions {
+  std::string config;
+  std::string topology;    // "" (this machine), an hwloc XML file or a synthetic description
+  int ranks_per_node = 0;  // 0: the launch's, or with one rank (or --topology) all on one node
+  bool json = false;
+};
+
+// Prints every shape x placement's plan per node without measuring; exit 2 (after printing
+// all) when some plan cannot be satisfied.
+int PlanCommand(MPI_Comm world, int thread_level, const PlanOptions& options);
+
 }  // namespace parlab

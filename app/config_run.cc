@@ -85,20 +85,26 @@ class RunTable {
     const std::vector<std::int64_t> sizes = ReadSizes();
     const std::vector<Combo> combos = ReadCombos();
     const std::vector<Cell> cells = ReadCells();
+    const std::vector<std::pair<Placement, bool>> placements = ReadPlacements();
     const double planned = static_cast<double>(stages.size()) * static_cast<double>(sizes.size()) *
-                           static_cast<double>(combos.size()) * static_cast<double>(cells.size());
+                           static_cast<double>(combos.size()) * static_cast<double>(cells.size()) *
+                           static_cast<double>(placements.size());
     if (planned + static_cast<double>(runs.size()) > kMaxRuns)
       r_.Fail(t_, fmt::format("{} expands to {:.0f} runs (at most {} in an experiment)", where_,
                               planned, kMaxRuns));
-    for (const auto& stage : stages)
-      for (std::int64_t size : sizes)
-        for (const Combo& combo : combos)
-          for (const auto& [model, shape] : cells) {
-            RunSpec spec = MakeSpec(defaults, options, stage, model, shape);
-            spec.params = KernelParams(size, combo);
-            Check(spec);
-            runs.push_back(std::move(spec));
-          }
+    // Placement outermost: each placement's runs are a whole sweep with its own baseline.
+    for (const auto& [placement, smt] : placements)
+      for (const auto& stage : stages)
+        for (std::int64_t size : sizes)
+          for (const Combo& combo : combos)
+            for (const auto& [model, shape] : cells) {
+              RunSpec spec = MakeSpec(defaults, options, stage, model, shape);
+              spec.params = KernelParams(size, combo);
+              spec.placement = placement;
+              spec.smt = smt;
+              Check(spec);
+              runs.push_back(std::move(spec));
+            }
   }
 
  private:
@@ -118,7 +124,7 @@ class RunTable {
   void CheckKeys() const {
     std::vector<std::string> allowed = {"kernel", "models", "ranks", "threads", "size",
                                         "gil_interval_ms", "io_stage", "io_layout", "io_dir",
-                                        "io_sync"};
+                                        "io_sync", "placement", "smt"};
     allowed.insert(allowed.end(), kRunDefaultKeys.begin(), kRunDefaultKeys.end());
     for (const auto& p : kernel_.params) allowed.push_back(p.name);
     r_.RejectUnknownKeys(t_, where_ + " (kernel " + kernel_.name + ")", allowed);
@@ -131,6 +137,35 @@ class RunTable {
       if (options.gil_interval_s <= 0) r_.Fail(*n, "key 'gil_interval_ms' must be positive");
     }
     return options;
+  }
+
+  // placement (one name or an array to sweep) x smt (a bool or an array); "none" ignores smt.
+  std::vector<std::pair<Placement, bool>> ReadPlacements() const {
+    std::vector<bool> smts = {false};
+    if (const auto* n = t_.get("smt")) {
+      smts.clear();
+      for (const auto* item : r_.Items(*n, "smt")) smts.push_back(r_.Bool(*item, "smt"));
+    }
+    std::vector<Placement> placements = {Placement{}};
+    if (const auto* n = t_.get("placement")) {
+      placements.clear();
+      for (const auto* item : r_.Items(*n, "placement")) {
+        const std::string text = r_.String(*item, "placement");
+        try {
+          placements.push_back(ParsePlacement(text));
+        } catch (const ConfigError& e) {
+          r_.Fail(*item, fmt::format("key 'placement': {}", e.what()));
+        }
+      }
+    }
+    std::vector<std::pair<Placement, bool>> out;
+    for (const Placement& placement : placements)
+      for (bool smt : smts) {
+        const bool used = placement.kind != Placement::Kind::kNone && smt;
+        const std::pair<Placement, bool> item{placement, used};
+        if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+      }
+    return out;
   }
 
   // The optional I/O stage: its mode may be an array to sweep ("none": no stage).

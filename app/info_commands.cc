@@ -11,6 +11,7 @@
 #include "core/collective.h"
 #include "core/mpi_util.h"
 #include "harness/environment.h"
+#include "machine/placement.h"
 #include "report/report_status.h"
 
 namespace parlab {
@@ -59,6 +60,10 @@ int ListCommand() {
     fmt::print("  {:<11} {}\n  {:<11}   shapes: {}\n", m->name(), m->doc(), "", m->shape_rule());
   fmt::print("\nModel options in [[run]]: gil_interval_ms (number, default 5): the gil model's "
              "switch interval\n");
+  fmt::print("\nPlacement in [[run]] (any may be an array to sweep; 'parlab plan' shows them):\n"
+             "  placement (string, default none): {}\n"
+             "  smt (bool, default false): threads may share a core's hardware threads\n",
+             ValidPlacements());
   return 0;
 }
 
@@ -68,6 +73,11 @@ int InfoCommand(MPI_Comm world, int thread_level) {
   for (const auto& [key, value] : env.fields) fmt::print("{:<22} {}\n", key, value);
   for (std::size_t r = 0; r < env.hostnames.size(); ++r)
     fmt::print("rank {:<17} host {} cpus {}\n", r, env.hostnames[r], env.rank_cpus[r]);
+  for (std::size_t n = 0; n < env.node_topologies.size(); ++n) {
+    const Topology topology = TopologyFromJson(nlohmann::json::parse(env.node_topologies[n]));
+    fmt::print("topology node {:<8} {}\n", n, topology.Describe());
+    if (!topology.restriction.empty()) fmt::print("{:<22} {}\n", "", topology.restriction);
+  }
   return 0;
 }
 
@@ -77,6 +87,9 @@ int ValidateCommand(MPI_Comm world, int thread_level, const std::vector<std::str
     try {
       const Experiment experiment = LoadExperiment(world, path, thread_level);
       Preflight(world, experiment);
+      // Placements are planned per node: only a launch as large as the run's can say.
+      if (experiment.ranks_needed() <= Size(world))
+        CheckPlacements(world, experiment, CollectEnvironment(world, thread_level).topology);
       if (Rank(world) == 0)
         fmt::print("{}: valid: {} runs, needs {} rank(s): mpirun -n {} parlab run {}\n", path,
                    experiment.runs.size(), experiment.ranks_needed(), experiment.ranks_needed(),

@@ -54,6 +54,17 @@ int Main(int argc, char** argv, int thread_level) {
   CLI::App* check = app.add_subcommand("check", "is this machine quiet enough to measure on?");
   check->add_option("--seconds", check_seconds, "how long to watch steal time, clock and processes")
       ->check(CLI::Range(0.1, 600.0));
+  PlanOptions plan_options;
+  CLI::App* plan = app.add_subcommand(
+      "plan", "the CPUs every rank and thread of every shape and placement would use, per node");
+  plan->add_option("config", plan_options.config, "experiment file (TOML)")->required();
+  plan->add_option("--topology", plan_options.topology,
+                   "an hwloc XML file or a synthetic machine such as 'pack:2 numa:2 core:8 pu:2' "
+                   "(default: this machine; HWLOC_SYNTHETIC and HWLOC_XMLFILE are honoured)");
+  plan->add_option("--ranks-per-node", plan_options.ranks_per_node,
+                   "ranks per node of the launch (default: the launch's; one rank: one node)")
+      ->check(CLI::Range(1, 1 << 20));
+  plan->add_flag("--json", plan_options.json, "the plans as JSON");
   std::string primitives_output;
   bool spawned_child = false;
   CLI::App* primitives = app.add_subcommand(
@@ -72,6 +83,7 @@ int Main(int argc, char** argv, int thread_level) {
   if (*status) return StatusCommand(world, status_reports);
   if (*info) return InfoCommand(world, thread_level);
   if (*check) return CheckCommand(world, check_seconds);
+  if (*plan) return PlanCommand(world, thread_level, plan_options);
   if (*primitives) return spawned_child ? RunSpawnedChild() : PrimitivesCommand(world, primitives_output);
   if (*validate) return ValidateCommand(world, thread_level, validate_paths);
   return RunCommand(world, thread_level, run_options, CommandLine(argc, argv));

@@ -6,10 +6,17 @@
 #include <mpi.h>
 
 #include "harness/run_spec.h"
+#include "machine/topology.h"
 
 namespace parlab {
 
 // Collective: throws the same ConfigError on every rank for the first failing run.
 void Preflight(MPI_Comm world, const Experiment& experiment);
+
+// Collective: plans every bound run's shape on every node it uses (`topology` is this
+// rank's node) and throws the same one-line ConfigError on every rank for the first that
+// cannot be satisfied, naming the run, the shape, the placement and the topology. Says
+// on stderr (rank 0) when the launcher confined the ranks, so plans are made within that.
+void CheckPlacements(MPI_Comm world, const Experiment& experiment, const Topology& topology);
 
 }  // namespace parlab

@@ -50,7 +50,8 @@ std::string DryRunJson(const Experiment& experiment, const FinishedRuns& done) {
   for (const RunSpec& spec : experiment.runs) {
     runs.push_back({{"id", spec.id}, {"label", spec.Label()}, {"kernel", spec.kernel},
                     {"model", spec.model}, {"ranks", spec.shape.ranks},
-                    {"threads", spec.shape.threads}, {"repetitions", spec.repetitions},
+                    {"threads", spec.shape.threads}, {"placement", PlacementName(spec.placement)},
+                    {"smt", spec.smt}, {"repetitions", spec.repetitions},
                     {"warmups", spec.warmups}, {"done", done.count(spec.id) > 0}});
     const nlohmann::json shape = {spec.shape.ranks, spec.shape.threads};
     if (std::find(shapes.begin(), shapes.end(), shape) == shapes.end()) shapes.push_back(shape);
@@ -70,8 +71,9 @@ int DryRun(MPI_Comm world, const Experiment& experiment, const RunOptions& optio
     return 0;
   }
   for (const RunSpec& spec : experiment.runs)
-    fmt::print("{} {} {} {}x{} reps={} warmups={}{}\n", spec.id, spec.Label(), spec.model,
-               spec.shape.ranks, spec.shape.threads, spec.repetitions, spec.warmups,
+    fmt::print("{} {} {} {}x{} placement={} reps={} warmups={}{}\n", spec.id, spec.Label(),
+               spec.model, spec.shape.ranks, spec.shape.threads, spec.PlacementText(),
+               spec.repetitions, spec.warmups,
                done.count(spec.id) ? " (done: resumed from the journal)" : "");
   fmt::print("{} runs, needs {} rank(s), report {}\n", experiment.runs.size(),
              experiment.ranks_needed(), experiment.output);
@@ -180,6 +182,8 @@ int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
   CheckLaunch(world, thread_level, experiment, options);
   CheckMemory(world, experiment);
   Preflight(world, experiment);
+  const Environment env = CollectEnvironment(world, thread_level);  // before any binding
+  CheckPlacements(world, experiment, env.topology);
   PrepareOutputPath(world, experiment.output, experiment.config_path);
   const OutputLock lock(world, experiment.output);
   const std::string journal_path = JournalPath(experiment.output);
@@ -194,7 +198,6 @@ int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
   }
   RunJournal journal(world, journal_path, experiment, recovery.resumed);
   recovery.journal = &journal;
-  const Environment env = CollectEnvironment(world, thread_level);
   Hdf5Report report(world, experiment.output, command_line);
   ProgressReporter progress(root && !options.quiet);
   WarningReporter warnings(root);

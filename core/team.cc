@@ -21,6 +21,7 @@ void Team::Run(const std::function<void(Worker&)>& body) {
       if (worker.count() != threads_)  // every worker sees it: none waits for a missing one
         throw std::runtime_error("the OpenMP runtime gave " + std::to_string(worker.count()) +
                                  " of the " + std::to_string(threads_) + " threads asked for");
+      if (probe_) probe_(worker.id());
       if (lock_ != nullptr) lock_->Acquire(worker.id());
       body(worker);
       if (lock_ != nullptr) lock_->Release(worker.id());

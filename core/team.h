@@ -73,6 +73,10 @@ class Team {
   // Where each thread actually runs (measured inside a parallel region).
   std::vector<ThreadPlacement> Placements();
 
+  // Called by every worker, with its id, at the start of each Run: a cheap probe of where
+  // it runs inside the timed region (a bound run samples its CPU). Empty: no call.
+  void SetWorkerProbe(std::function<void(int)> probe) { probe_ = std::move(probe); }
+
   // Mean seconds a worker waited for the shared lock since the last call (0 without one).
   double TakeMeanLockWaitSeconds();
 
@@ -80,6 +84,7 @@ class Team {
   int threads_;
   WorkerLock* lock_;
   bool event_loop_;
+  std::function<void(int)> probe_;
 };
 
 // Half-open range [begin, end) of part `index` when n items are split into `parts`

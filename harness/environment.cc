@@ -12,6 +12,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "core/collective.h"
 #include "core/mpi_util.h"
 #include "core/team.h"
 
@@ -56,6 +57,24 @@ std::string ProcBindName(omp_proc_bind_t bind) {
   return "unknown";
 }
 
+// Before any binding: every node's topology within the CPUs its ranks were launched on.
+void CollectTopology(MPI_Comm world, Environment& env) {
+  std::string error;
+  Topology machine;
+  try {
+    machine = LoadThisMachine();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  AgreeOrThrow(world, error);
+  NodeTopologies nodes = GatherNodeTopologies(world, machine);
+  env.topology = std::move(nodes.mine);
+  env.node = nodes.node;
+  const nlohmann::json all(nodes.all);
+  for (const auto& entry : nlohmann::json::parse(BroadcastString(world, all.dump())))
+    env.node_topologies.push_back(entry.dump());
+}
+
 }  // namespace
 
 std::string ParlabVersion() { return PARLAB_VERSION; }
@@ -89,6 +108,7 @@ Environment CollectEnvironment(MPI_Comm world, int granted_thread_level) {
   env.cores_online = get_nprocs();
   env.hostnames = AllGatherStrings(world, Hostname());
   env.rank_cpus = AllGatherStrings(world, CpuListOfThisThread(nullptr));
+  CollectTopology(world, env);
 
   char mpi_library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
   int length = 0;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "machine/topology.h"
+
 namespace parlab {
 
 struct Environment {
@@ -16,6 +18,11 @@ struct Environment {
   std::vector<std::string> rank_cpus;  // per world rank: CPU list of its main thread
   int granted_thread_level = MPI_THREAD_SINGLE;
   int cores_online = 1;                // on this rank's node
+  // This rank's node as hwloc sees it, confined to the CPUs the launcher gave the node's
+  // ranks (what placements are planned on), and every node's, as JSON, in node order.
+  Topology topology;
+  int node = 0;                             // this rank's node's index in node_topologies
+  std::vector<std::string> node_topologies;  // on every rank
 };
 
 // Collective over world.

@@ -5,12 +5,16 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "core/collective.h"
 #include "core/mpi_util.h"
 #include "harness/interrupt.h"
 #include "harness/io_stage.h"
 #include "harness/placement_check.h"
+#include "machine/binding.h"
+#include "machine/placement.h"
 
 namespace parlab {
 namespace {
@@ -37,6 +41,7 @@ class RunMeasurement {
   RunOutcome Measure(const Environment& env, std::vector<double>& rows) {
     const double start = MPI_Wtime();
     RunOutcome outcome;
+    Bind(env);
     Place(outcome, env);
     bool timed_out = false;
     try {
@@ -53,6 +58,7 @@ class RunMeasurement {
       outcome.message = e.what();
       rows.resize(cell_times_.size() * kColumns);
     }
+    CheckBinding(env, outcome);
     outcome.elapsed_s = MPI_Wtime() - start;
     outcome.samples = GatherSamples(rows, static_cast<int>(cell_times_.size()), comm_);
     marks_.resize(cell_times_.size());
@@ -65,8 +71,51 @@ class RunMeasurement {
     if (control_ != nullptr) control_->Enter(stage);
   }
 
+  // Before the kernel's Setup, so its memory is first touched by bound threads, and
+  // outside every timed region. Placement none binds nothing.
+  void Bind(const Environment& env) {
+    if (!spec_.bound()) return;
+    Enter("binding");
+    const NodeSlot slot = NodeSlotOf(comm_);
+    try {
+      plan_ = PlanNode(env.topology, {slot.ranks_on_node, spec_.shape.threads}, spec_.placement,
+                       spec_.smt);
+    } catch (const PlacementError& e) {
+      binding_notes_.push_back(fmt::format("rank {} not bound: {}", rank_, e.what()));
+      return;
+    }
+    rank_plan_ = plan_->ranks[static_cast<std::size_t>(slot.local_rank)];
+    binding_.emplace(rank_plan_);
+    sampler_.emplace(spec_.shape.threads);
+    team_.SetWorkerProbe([this](int worker) { sampler_->Sample(worker); });
+    for (const std::string& error : binding_->errors())
+      binding_notes_.push_back(fmt::format("rank {} binding: {}", rank_, error));
+  }
+
+  // After the run: where every thread is and where the kernel's data lies, against the
+  // plan; then the previous affinities back. Collective: every rank's warnings on each.
+  void CheckBinding(const Environment& env, RunOutcome& outcome) {
+    if (!spec_.bound()) return;
+    if (binding_) {
+      const std::vector<ThreadWhere> where = WhereTeamRuns(spec_.shape.threads);
+      const std::span<const std::byte> data = kernel_->CheckpointData();
+      const PageNodes pages = SamplePageNodes(data.data(), data.size());
+      for (std::string& warning :
+           CompareWithPlan(env.topology, rank_plan_, rank_, where, &*sampler_, &pages))
+        binding_notes_.push_back(std::move(warning));
+      for (const std::string& problem : binding_->Restore())
+        binding_notes_.push_back(fmt::format("rank {} restoring: {}", rank_, problem));
+    }
+    std::string mine;
+    for (const std::string& note : binding_notes_) mine += "placement: " + note + "\n";
+    for (const std::string& text : AllGatherStrings(comm_, mine))
+      for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1)
+        outcome.warnings.push_back(text.substr(at, end - at));
+  }
+
   void Place(RunOutcome& outcome, const Environment& env) {
-    const RunPlacement placement = ObservePlacement(comm_, team_, spec_.shape, env.cores_online);
+    const RunPlacement placement = ObservePlacement(comm_, team_, spec_.shape, env.cores_online,
+                                                    plan_ ? &*plan_ : nullptr);
     outcome.cpu_sets = placement.cpu_sets;
     outcome.places = placement.places;
     outcome.oversubscribed = placement.oversubscribed;
@@ -184,6 +233,11 @@ class RunMeasurement {
   std::vector<double> cell_times_;
   std::vector<RepetitionMark> marks_;  // the round is the engine's to set
   double rep_started_s_ = 0;
+  std::optional<NodePlan> plan_;  // bound placements: this rank's node's plan
+  RankPlan rank_plan_;
+  std::optional<BindingGuard> binding_;
+  std::optional<CpuSampler> sampler_;  // the CPU each thread was on in the timed regions
+  std::vector<std::string> binding_notes_;  // this rank's binding problems and mismatches
 };
 
 }  // namespace

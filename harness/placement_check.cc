@@ -30,8 +30,15 @@ int RanksOnThisMachine(MPI_Comm comm) {
 // Warns when the threads of a machine's ranks outnumber its cores, or a rank's threads are
 // confined to fewer CPUs than there are threads (e.g. mpirun's default --bind-to core).
 std::string OversubscriptionWarning(MPI_Comm comm, Shape shape, int cores_online,
-                                    const std::vector<ThreadPlacement>& placements) {
+                                    const std::vector<ThreadPlacement>& placements,
+                                    const NodePlan* plan) {
   const int on_node = RanksOnThisMachine(comm);
+  // The plan knows its node's CPUs, unless emulated nodes share this machine's.
+  if (plan != nullptr && on_node == plan->shape.ranks)
+    return plan->oversubscribed ? fmt::format("{}{} on {} (placement '{}')", kOversubscribed,
+                                              plan->note, Hostname(),
+                                              PlacementName(plan->placement))
+                                : "";
   if (on_node * shape.threads > cores_online) {
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     const bool passive = policy != nullptr && std::string(policy) == "passive";
@@ -68,13 +75,14 @@ std::string UnrealisedShape(Shape shape, const std::vector<ThreadPlacement>& pla
 
 }  // namespace
 
-RunPlacement ObservePlacement(MPI_Comm comm, Team& team, Shape shape, int cores_online) {
+RunPlacement ObservePlacement(MPI_Comm comm, Team& team, Shape shape, int cores_online,
+                              const NodePlan* plan) {
   const std::vector<ThreadPlacement> placements = team.Placements();
   const std::string unrealised = FirstMessage(comm, UnrealisedShape(shape, placements));
   if (!unrealised.empty()) throw std::runtime_error(unrealised);  // every rank: a run error
   RunPlacement placement;
   const std::string warning =
-      FirstMessage(comm, OversubscriptionWarning(comm, shape, cores_online, placements));
+      FirstMessage(comm, OversubscriptionWarning(comm, shape, cores_online, placements, plan));
   if (!warning.empty()) {
     placement.oversubscribed = true;
     placement.warnings.push_back(warning);

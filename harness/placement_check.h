@@ -7,6 +7,7 @@
 #include "core/shape.h"
 #include "core/team.h"
 #include "harness/run_control.h"
+#include "machine/placement.h"
 
 namespace parlab {
 
@@ -14,7 +15,9 @@ namespace parlab {
 inline constexpr const char* kOversubscribed = "oversubscribed: ";
 
 // Collective over comm: each thread's CPU set and OpenMP place, in [rank][thread] order on
-// every rank, and the first rank's oversubscription warning, if any.
-RunPlacement ObservePlacement(MPI_Comm comm, Team& team, Shape shape, int cores_online);
+// every rank, and the first rank's oversubscription warning, if any. A bound run passes its
+// node's plan: the plan then says whether its node is oversubscribed.
+RunPlacement ObservePlacement(MPI_Comm comm, Team& team, Shape shape, int cores_online,
+                              const NodePlan* plan = nullptr);
 
 }  // namespace parlab

@@ -30,15 +30,17 @@ RunResult Derive(const RunSpec& spec, const RunOutcome& o, double baseline_media
 }
 
 RunResult Analysis::Add(const RunSpec& spec, const RunOutcome& outcome, bool resumed) {
-  const auto baseline = baselines_.find(spec.Label());
+  // Each placement's runs are compared with the serial run under the same placement.
+  const std::string key = spec.Label() + "\x1f" + spec.PlacementText();
+  const auto baseline = baselines_.find(key);
   RunResult result = Derive(spec, outcome, baseline == baselines_.end()
                                                ? std::numeric_limits<double>::quiet_NaN()
                                                : baseline->second.median_s);
   result.resumed = resumed;
   const bool is_baseline = spec.model_info().is_baseline() && outcome.status == RunStatus::kOk;
   if (is_baseline)
-    baselines_[spec.Label()] = {result.time.median, result.cell_times, outcome.Rounds()};
-  const auto now = baselines_.find(spec.Label());
+    baselines_[key] = {result.time.median, result.cell_times, outcome.Rounds()};
+  const auto now = baselines_.find(key);
   if (now != baselines_.end() && !result.cell_times.empty())
     result.speedup_interval = SpeedupInterval(now->second.times, now->second.rounds,
                                               result.cell_times, outcome.Rounds());

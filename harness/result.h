@@ -53,7 +53,7 @@ class Analysis {
     std::vector<double> times;
     std::vector<int> rounds;
   };
-  std::map<std::string, Baseline> baselines_;  // label -> its verified baseline run
+  std::map<std::string, Baseline> baselines_;  // label, placement -> its verified baseline run
   std::map<std::string, std::unique_ptr<ResultDeriver>> derivers_;  // per kernel
 };
 

@@ -41,11 +41,19 @@ std::string RunSpec::Fingerprint() const {
       io_stage ? fmt::format("{}/{}/{}/{}", kIoModeNames.Name(io_stage->mode),
                              kIoLayoutNames.Name(io_stage->layout), io_stage->dir, io_stage->sync)
                : "none/shared-file//tmp/false";
+  // Unbound runs keep the fingerprint they had before placements existed.
+  const std::string where =
+      bound() ? fmt::format(" placement={} smt={}", PlacementName(placement), smt) : "";
   return fmt::format("{} {} size={}{} {}x{} reps={} warmups={} min_time={} max_reps={} "
-                     "gil_interval={} io={} precision={} max_time={} interleave={}",
+                     "gil_interval={} io={} precision={} max_time={} interleave={}{}",
                      kernel, model, params.size(), all.empty() ? "" : "," + all, shape.ranks,
                      shape.threads, repetitions, warmups, min_time_s, max_repetitions,
-                     options.gil_interval_s, io, precision, max_time_s, interleave);
+                     options.gil_interval_s, io, precision, max_time_s, interleave, where);
+}
+
+std::string RunSpec::PlacementText() const {
+  if (!bound()) return PlacementName(placement);
+  return PlacementName(placement) + (smt ? " smt" : "");
 }
 
 int Experiment::ranks_needed() const {

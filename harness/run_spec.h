@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "core/kernel.h"
 #include "io/modes.h"
+#include "machine/placement.h"
 #include "models/model.h"
 
 namespace parlab {
@@ -55,11 +56,19 @@ struct RunSpec {
   bool interleave = true;  // measured in rounds with the runs it is compared with
   ModelOptions options;
   std::optional<IoStageSpec> io_stage;  // none when absent
+  // Where the shape's ranks and threads are bound for this run (machine/placement.h);
+  // none: not bound. smt: threads may share a core's hardware threads.
+  Placement placement;
+  bool smt = false;
   const KernelInfo& kernel_info() const;  // the kernel's table entry
   const ExecutionModel& model_info() const;
   // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
   // with the same label are compared with each other (the serial one is the baseline).
+  // The label names the kernel group, not the placement: placement is part of the shape.
   std::string Label() const;
+  // "none", "compact", "2 per numa smt": the placement as the config spells it.
+  std::string PlacementText() const;
+  bool bound() const { return placement.kind != Placement::Kind::kNone; }
   // Everything that decides what the run measures, as text: two runs with the same
   // fingerprint are the same measurement (a journal entry is resumed only on a match).
   std::string Fingerprint() const;

@@ -1,6 +1,7 @@
 #include "machine/cpu_list.h"
 
 #include <fmt/format.h>
+#include <omp.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -87,6 +88,18 @@ CpuList Intersection(const CpuList& a, const CpuList& b) {
   CpuList out;
   std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
+}
+
+CpuList LaunchCpus() {
+  const int places = omp_get_num_places();
+  if (omp_get_proc_bind() == omp_proc_bind_false || places < 1) return AffinityOfThisThread();
+  CpuList cpus;
+  for (int place = 0; place < places; ++place) {
+    std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(place)));
+    omp_get_place_proc_ids(place, ids.data());
+    cpus = Union(cpus, CpuList(ids.begin(), ids.end()));
+  }
+  return cpus.empty() ? AffinityOfThisThread() : cpus;
 }
 
 }  // namespace parlab

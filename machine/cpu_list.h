@@ -18,6 +18,12 @@ CpuList ParseCpuList(const std::string& text);
 // The calling thread's affinity (sched_getaffinity); empty if it cannot be read.
 CpuList AffinityOfThisThread();
 
+// The CPUs the launcher gave this process. When OpenMP binds (OMP_PROC_BIND), it has
+// already confined the initial thread to its first place, so this is the union of every
+// OpenMP place's CPUs (which OpenMP made from the launch's mask); else the calling
+// thread's affinity.
+CpuList LaunchCpus();
+
 // Sorted union and intersection of two CpuLists.
 CpuList Union(const CpuList& a, const CpuList& b);
 CpuList Intersection(const CpuList& a, const CpuList& b);

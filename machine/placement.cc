@@ -6,10 +6,16 @@
 #include <charconv>
 #include <map>
 
+#include "core/enum_names.h"
 #include "core/team.h"
 
 namespace parlab {
 namespace {
+
+// The placements spelt as one word; domain placements are spelt by their domain.
+constexpr EnumNames<Placement::Kind, 3> kPlacementWords{{{{Placement::Kind::kNone, "none"},
+                                                          {Placement::Kind::kCompact, "compact"},
+                                                          {Placement::Kind::kSpread, "spread"}}}};
 
 std::string ShapeText(NodeShape shape) {
   return fmt::format("{} rank{} x {} thread{}", shape.ranks, shape.ranks == 1 ? "" : "s",
@@ -226,9 +232,7 @@ Placement ParsePlacement(std::string_view text) {
       if (word == DomainWord(domain)) return domain;
     return std::nullopt;
   };
-  if (text == "none") return {Placement::Kind::kNone};
-  if (text == "compact") return {Placement::Kind::kCompact};
-  if (text == "spread") return {Placement::Kind::kSpread};
+  if (const auto kind = kPlacementWords.Find(text)) return {*kind};
   if (const auto domain = domain_of(text)) return {Placement::Kind::kDomain, *domain, 1};
   // "<n> per <domain>"
   const std::size_t space = text.find(' ');
@@ -246,15 +250,36 @@ Placement ParsePlacement(std::string_view text) {
 
 std::string PlacementName(const Placement& placement) {
   switch (placement.kind) {
-    case Placement::Kind::kNone: return "none";
-    case Placement::Kind::kCompact: return "compact";
-    case Placement::Kind::kSpread: return "spread";
+    case Placement::Kind::kNone:
+    case Placement::Kind::kCompact:
+    case Placement::Kind::kSpread:
+      return kPlacementWords.Name(placement.kind);
     case Placement::Kind::kDomain:
       return placement.ranks_per == 1
                  ? DomainWord(placement.domain)
                  : fmt::format("{} per {}", placement.ranks_per, DomainWord(placement.domain));
   }
   return "?";
+}
+
+std::string PlacementDoc(const Placement& placement, bool smt) {
+  const char* threads = smt ? "; threads may share a core's hardware threads (smt = true)"
+                            : "; one thread per core (smt = false)";
+  switch (placement.kind) {
+    case Placement::Kind::kNone:
+      return "not bound: the operating system places every thread";
+    case Placement::Kind::kCompact:
+      return std::string("each rank's threads bound to one CPU each, the node's ranks filling "
+                         "the cores in order") + threads;
+    case Placement::Kind::kSpread:
+      return std::string("ranks dealt round-robin over the outermost level with more than one "
+                         "domain, each thread bound to one CPU of its rank's domain") + threads;
+    case Placement::Kind::kDomain:
+      return fmt::format("{} rank(s) per {}, each on its part of that domain's cores, each "
+                         "thread bound to one CPU there{}", placement.ranks_per,
+                         DomainWord(placement.domain), threads);
+  }
+  return "";
 }
 
 std::string ValidPlacements() {

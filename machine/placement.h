@@ -39,6 +39,8 @@ Placement ParsePlacement(std::string_view text);
 std::string PlacementName(const Placement& placement);
 // The valid forms, for messages and `parlab list`.
 std::string ValidPlacements();
+// One sentence on what the placement does with smt as given, for reports.
+std::string PlacementDoc(const Placement& placement, bool smt);
 
 // The part of a shape on one node: its ranks there x threads per rank.
 struct NodeShape {

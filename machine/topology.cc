@@ -266,7 +266,7 @@ Topology TopologyFromJson(const nlohmann::json& json) {
 NodeTopologies GatherNodeTopologies(MPI_Comm world, const Topology& machine) {
   const std::vector<int> leaders = NodeLeaders(world);
   const std::vector<std::string> masks =
-      AllGatherStrings(world, FormatCpuList(AffinityOfThisThread()));
+      AllGatherStrings(world, FormatCpuList(LaunchCpus()));
   const int rank = Rank(world);
   const int leader = leaders[static_cast<std::size_t>(rank)];
   NodeTopologies result;

@@ -19,14 +19,19 @@ std::string FormatSeconds(double seconds) {
 }
 
 namespace {
+// A bound run's shape names its placement: "2x1 compact".
+std::string PlacementSuffix(const RunSpec& spec) {
+  return spec.bound() ? fmt::format(" {}", spec.PlacementText()) : std::string();
+}
 std::string ShapeText(const RunSpec& spec) {
-  return fmt::format("{}x{}", spec.shape.ranks, spec.shape.threads);
+  return fmt::format("{}x{}{}", spec.shape.ranks, spec.shape.threads, PlacementSuffix(spec));
 }
 // nodes x ranks per node x threads: how the shape sat on the machine.
 std::string ShapeText(const FinishedRun& run) {
   const int nodes = run.outcome.nodes;
   const int per_node = (run.spec.shape.ranks + nodes - 1) / nodes;
-  return fmt::format("{}x{}x{}", nodes, per_node, run.spec.shape.threads);
+  return fmt::format("{}x{}x{}{}", nodes, per_node, run.spec.shape.threads,
+                     PlacementSuffix(run.spec));
 }
 
 // "yes" for a verified run, "NO" for a wrong result, else the status.

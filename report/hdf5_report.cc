@@ -149,6 +149,15 @@ void Hdf5Report::WriteEnvironment(const Environment& env) {
     const std::vector<char> mine = h5::PackStrings({(*values)[rank]}, H5Tget_size(type));
     h5::WriteBlock(true, dataset, type, {static_cast<hsize_t>(rank)}, {1}, mine.data());
   }
+  if (env.node_topologies.empty()) return;  // an environment made up by a test
+  WriteStrings(group, "topology", env.node_topologies,
+               {static_cast<hsize_t>(env.node_topologies.size())},
+               "one JSON document per node (nodes in the order of their lowest world rank): "
+               "what hwloc sees, confined to the CPUs the launcher gave the node's ranks, which "
+               "placements are planned on; keys summary (one line), host, source, this_system, "
+               "machine_pus, restriction, numa_os_index, cores (each: pus = OS CPU indices, "
+               "package, numa, l3 = logical indices, -1 when absent)",
+               rank == 0);
 }
 
 namespace {
@@ -176,6 +185,9 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   h5::SetAttribute(group, "min_time_s", spec.min_time_s);
   h5::SetAttribute(group, "timeout_s", spec.timeout_s);
   h5::SetAttribute(group, "on_timeout", kOnTimeoutNames.Name(spec.on_timeout));
+  h5::SetAttribute(group, "placement", PlacementName(spec.placement));
+  h5::SetAttribute(group, "smt", spec.smt ? 1 : 0);
+  h5::SetAttribute(group, "placement_doc", PlacementDoc(spec.placement, spec.smt));
   for (const auto& [name, value] : spec.model_info().Describe(spec.options))
     h5::SetAttribute(group, name, value);
   h5::SetAttribute(group, "work_amount", o.work.amount);
@@ -233,8 +245,8 @@ void WriteStatistics(const h5::Handle& group, const FinishedRun& run, bool root)
       "statistics of cell_time: min/median/max/mean/stddev, 95% confidence interval of the "
       "mean (Student t), outliers beyond Tukey's 1.5 IQR fences; rate = work_amount / "
       "median_s / rate_scale; speedup = serial median / median (NaN without a serial run "
-      "of the same kernel, parameters and size); efficiency = speedup / (ranks x threads); "
-      "karp_flatt = (1/speedup - 1/p) / (1 - 1/p)");
+      "of the same kernel, parameters, size and placement); efficiency = speedup / "
+      "(ranks x threads); karp_flatt = (1/speedup - 1/p) / (1 - 1/p)");
   h5::SetAttribute(summary, "rate_unit", run.outcome.work.rate_unit);
   h5::SetAttribute(summary, "better",
                    "lower: *_s, outliers, karp_flatt; higher: rate, speedup, efficiency");

@@ -249,6 +249,9 @@ def read_run(path, run_id, group):
         "merged_from": _string(attrs, "merged_from", where, default=""),
         "roofline_flops": _optional_number(attrs, "roofline_flops", where),
         "roofline_bytes": _optional_number(attrs, "roofline_bytes", where),
+        # Part of the shape; reports from before placements existed ran unbound.
+        "placement": _string(attrs, "placement", where, default="none"),
+        "smt": _integer(attrs, "smt", where, minimum=0, default=0),
     }
     if row["nodes"] > row["ranks"]:
         raise where.error(f"nodes = {row['nodes']} is more than ranks = {row['ranks']}")
@@ -258,8 +261,10 @@ def read_run(path, run_id, group):
     _check_stored(group, samples[:, :, 0].max(axis=1) if len(samples) else np.array([]), where)
     row["results"] = _results(group, where)
     row["marks"] = _marks(group, len(samples), where)
-    row["identity"] = run_identity([row[k] for k in ("kernel", "label", "model", "ranks",
-                                                     "threads", "size", "params")], samples)
+    fields = [row[k] for k in ("kernel", "label", "model", "ranks", "threads", "size", "params")]
+    if row["placement"] != "none":  # unbound runs keep the identity they always had
+        fields += [row["placement"], row["smt"]]
+    row["identity"] = run_identity(fields, samples)
     return row, samples, columns
 
 

@@ -179,10 +179,14 @@ def _derived(runs):
     runs["rate"] = runs["work_amount"] / runs["median_s"] / runs["rate_scale"]
     # A run abandoned by its watchdog never learnt its kernel's work: no rate.
     runs.loc[runs["rate_unit"] == "", "rate"] = math.nan
+    # A placement's runs are compared with the serial run under the same placement.
+    runs["shape_placement"] = [p if p == "none" else p + (" smt" if s else "")
+                               for p, s in zip(runs["placement"], runs["smt"])]
     speedups = []
-    for report, label, median in zip(runs["report"], runs["label"], runs["median_s"]):
+    for report, label, where, median in zip(runs["report"], runs["label"],
+                                            runs["shape_placement"], runs["median_s"]):
         serial = runs[(runs.report == report) & (runs.model == "serial") & (runs.status == "ok")
-                      & (runs.label == label)]
+                      & (runs.label == label) & (runs.shape_placement == where)]
         speedups.append(serial["median_s"].iloc[0] / median if len(serial) else math.nan)
     runs["speedup"] = speedups
     runs["efficiency"] = runs["speedup"] / runs["workers"]

@@ -25,14 +25,34 @@ def rows(runs):
         spread = f"{_seconds(run.median_s)} ({_seconds(run.min_s)}-{_seconds(run.max_s)})"
         rate = f"{run.rate:.4g} {run.rate_unit}" if math.isfinite(run.rate) else "-"
         per_node = -(-run.ranks // run.nodes)
-        out.append([run.label, run.model, f"{run.nodes}x{per_node}x{run.threads}", spread, rate,
+        where = "" if run.shape_placement == "none" else " " + run.shape_placement
+        shape = f"{run.nodes}x{per_node}x{run.threads}{where}"
+        out.append([run.label, run.model, shape, spread, rate,
                     _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
                     "yes" if run.status == "ok" else run.status])
     return out
 
 
+def best_placements(runs):
+    """Per kernel group (label) measured under several placements: each placement's
+    fastest verified run, best first, as one line."""
+    lines = []
+    ok = runs[runs.status == "ok"]
+    for label, group in ok.groupby("label", sort=False):
+        if group.shape_placement.nunique() < 2:
+            continue
+        best = [g.loc[g.median_s.idxmin()] for _, g in group.groupby("shape_placement")]
+        best.sort(key=lambda run: run.median_s)
+        parts = [f"{run.shape_placement} {_seconds(run.median_s)} ({run.model} "
+                 f"{run.ranks}x{run.threads})" for run in best]
+        lines.append(f"best placement for {label}: {best[0].shape_placement}; "
+                     + ", ".join(parts))
+    return lines
+
+
 def render(runs, style="terminal"):
     table = rows(runs)
+    notes = best_placements(runs)
     if style == "csv":
         import csv
         import io
@@ -44,6 +64,7 @@ def render(runs, style="terminal"):
     if style == "markdown":
         lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         lines += ["| " + " | ".join(row) + " |" for row in table]
+        lines += [""] + notes if notes else []
         return "\n".join(lines) + "\n"
     widths = [max(len(str(r[i])) for r in [COLUMNS] + table) for i in range(len(COLUMNS))]
     left = {0, 1, 8}
@@ -54,6 +75,7 @@ def render(runs, style="terminal"):
 
     text = [line(COLUMNS), "-" * len(line(COLUMNS))]
     text += [line(row) for row in table]
+    text += [""] + notes if notes else []
     return "\n".join(text) + "\n"
 
 

@@ -111,3 +111,23 @@ def test_a_summary_that_disagrees_with_the_samples_is_an_error(tmp_path):
     result = analyze("summary", str(path))
     assert result.returncode == 2
     assert "does not match the median recomputed" in result.stderr
+
+
+def test_summary_names_the_best_placement_per_label():
+    import pandas as pd
+    from parlab_analysis import summary
+
+    runs = pd.DataFrame({
+        "label": ["k size=1"] * 4 + ["j size=1"] * 2,
+        "model": ["serial", "processes", "serial", "processes", "serial", "threads"],
+        "ranks": [1, 2, 1, 2, 1, 1], "threads": [1, 1, 1, 1, 1, 2],
+        "shape_placement": ["compact", "compact", "none", "none", "none", "none"],
+        "median_s": [4.0, 3.0, 4.0, 2.0, 1.0, 0.5],
+        "status": ["ok", "ok", "ok", "ok", "ok", "ok"]})
+    lines = summary.best_placements(runs)
+    # Only k was measured under two placements; none's 2x1 run is the fastest of all.
+    assert len(lines) == 1
+    assert lines[0].startswith("best placement for k size=1: none;")
+    assert lines[0].index("none 2 s") < lines[0].index("compact 3 s")
+    runs.loc[3, "status"] = "failed"  # a failed run is no winner
+    assert summary.best_placements(runs)[0].startswith("best placement for k size=1: compact;")

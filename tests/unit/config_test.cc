@@ -126,6 +126,46 @@ TEST(Config, IoStageSweepsAndLabels) {
               {"exp.toml:4:", "'io_stage'", "nonblocking", "'async'"});
 }
 
+TEST(Config, PlacementSweepsOutermostAndIsInTheFingerprint) {
+  const Experiment e = ParseExperiment(R"(
+[[run]]
+kernel = "montecarlo"
+size = 1000
+models = ["serial", "threads"]
+threads = [1, 2]
+placement = ["compact", "2 per numa", "none"]
+smt = [false, true]
+)", "p.toml");
+  // compact x {false, true}, 2 per numa x {false, true}, none (smt does not apply) = 5,
+  // each with the serial and the threads shape.
+  ASSERT_EQ(e.runs.size(), 10u);
+  EXPECT_EQ(e.runs[0].PlacementText(), "compact");
+  EXPECT_EQ(e.runs[1].PlacementText(), "compact");
+  EXPECT_EQ(e.runs[2].PlacementText(), "compact smt");
+  EXPECT_EQ(e.runs[4].PlacementText(), "2 per numa");
+  EXPECT_EQ(e.runs[4].placement.ranks_per, 2);
+  EXPECT_EQ(e.runs[4].placement.domain, Domain::kNuma);
+  EXPECT_EQ(e.runs[8].PlacementText(), "none");
+  EXPECT_FALSE(e.runs[8].bound());
+  EXPECT_FALSE(e.runs[8].smt);
+  // The label is the kernel group; the fingerprint tells the placements apart, and an
+  // unbound run keeps the fingerprint it had before placements existed.
+  EXPECT_EQ(e.runs[0].Label(), e.runs[8].Label());
+  EXPECT_NE(e.runs[0].Fingerprint(), e.runs[8].Fingerprint());
+  EXPECT_NE(e.runs[0].Fingerprint(), e.runs[2].Fingerprint());
+  EXPECT_EQ(e.runs[8].Fingerprint().find("placement"), std::string::npos);
+}
+
+TEST(ConfigErrors, PlacementNamesAndTypes) {
+  ExpectError(std::string(kMinimalRun) + "placement = \"tight\"\n",
+              {"exp.toml:5", "unknown placement 'tight'", "valid placements: none, compact",
+               "'<n> per socket|numa|l3'"});
+  ExpectError(std::string(kMinimalRun) + "placement = [\"compact\", \"0 per numa\"]\n",
+              {"exp.toml:5", "unknown placement '0 per numa'"});
+  ExpectError(std::string(kMinimalRun) + "placement = 2\n", {"exp.toml:5", "placement"});
+  ExpectError(std::string(kMinimalRun) + "smt = \"yes\"\n", {"exp.toml:5", "smt"});
+}
+
 TEST(ConfigErrors, UnparsableTomlNamesFileAndLine) {
   ExpectError("[experiment]\nname = \"x\"\nrepetitions = = 3\n", {"exp.toml:3:"});
 }
