@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from . import interval
+from .units import seconds_text
 from .palette import MODEL_COLOURS, PHASES
 from .report import median_repetition
 
@@ -54,6 +55,7 @@ class Group:
     cells: dict                     # model -> Cell, in palette order
     serial: object = None           # the serial runs row
     winner: str = ""                # model with the highest median speedup ("" if none)
+    fastest: str = ""               # without a serial run: the model of the fastest run
     runner_up: str = ""
     clear: bool = False             # the winner's interval is above the runner-up's
     explanation: str = ""
@@ -88,14 +90,16 @@ def model_order(models):
 def _cell(reports, model, runs, serial):
     cell = Cell(model, failed=int((runs.status != "ok").sum()),
                 any_oversubscribed=bool((runs.oversubscribed > 0).any()))
-    usable = runs[(runs.status == "ok") & runs.speedup.apply(math.isfinite)]
-    if serial is None or not len(usable):
+    usable = runs[(runs.status == "ok") & runs.median_s.apply(math.isfinite)]
+    if not len(usable):
         return cell
-    best = next(usable.loc[[usable.speedup.idxmax()]].itertuples())
+    # The best shape: the fastest (with a serial run, the highest speedup: the same run).
+    best = next(usable.loc[[usable.median_s.idxmin()]].itertuples())
     cell.run = best
-    cell.speedup = interval.speedup(reports.cell_times(serial), reports.cell_times(best))
     cell.shares = phase_shares(reports, best)
     cell.oversubscribed = bool(best.oversubscribed)
+    if serial is not None:
+        cell.speedup = interval.speedup(reports.cell_times(serial), reports.cell_times(best))
     return cell
 
 
@@ -121,6 +125,9 @@ def _judge(group):
                     key=lambda c: c.speedup[1], reverse=True)
     if ranked:
         group.winner = ranked[0].model
+    timed = [c for c in group.cells.values() if c.run is not None]
+    if not ranked and timed:
+        group.fastest = min(timed, key=lambda c: c.run.median_s).model
     if len(ranked) > 1:
         group.runner_up = ranked[1].model
         group.clear = not interval.overlap(ranked[0].speedup, ranked[1].speedup)
@@ -169,10 +176,10 @@ def explain(group):
     """One line from the numbers: the winner and why (its efficiency, largest phase,
     Karp-Flatt), and the slowest parallel model and why."""
     if group.serial is None:
-        return "no serial run: speedups cannot be computed"
+        return no_winner_text(group)
     measured = [c for c in group.cells.values() if c.measured]
     if not group.winner:
-        return "no model has a usable run"
+        return no_winner_text(group)
     winner = group.cells[group.winner]
     if group.winner == "serial":
         others = [c for c in measured if c.model != "serial"]
@@ -232,11 +239,23 @@ def warnings(reports, group_list=None):
                                     f"{worst.spread:.1f}x: {worst.label} {worst.model} "
                                     f"{worst.ranks}x{worst.threads}); their intervals are wide "
                                     "(a busy machine or a very short run)"))
-    for group in group_list if group_list is not None else groups(reports):
-        if group.serial is None:
-            out.append(Warning("baseline", f"{group.label}: no successful serial run, no "
-                                           "speedup"))
+    lacking = [g.label for g in (group_list if group_list is not None else groups(reports))
+               if g.serial is None]
+    if lacking:
+        shown = "; ".join(lacking[:3]) + (f"; and {len(lacking) - 3} more" if len(lacking) > 3
+                                          else "")
+        out.append(Warning("baseline", f"{len(lacking)} kernel group(s) have no successful "
+                                       f"serial run, so no speedup: {shown}"))
     return out
+
+
+def no_winner_text(group):
+    """What a group without a speedup can still say."""
+    if group.fastest:
+        cell = group.cells[group.fastest]
+        return (f"no serial run to compare with; fastest: {cell.model} {cell.shape} at "
+                f"{seconds_text(cell.run.median_s)}")
+    return "no successful run"
 
 
 def _planned(value):
@@ -262,7 +281,7 @@ def winner_lines(group_list):
     lines = []
     for group in group_list:
         if not group.winner:
-            lines.append(f"{group.label}: no usable run")
+            lines.append(f"{group.label}: {no_winner_text(group)}")
             continue
         cell = group.cells[group.winner]
         mark = " ‡ oversubscribed" if cell.oversubscribed else ""

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import answer, interval
 from .palette import phase_colour
+from .units import seconds_text
 
 FONT = 9
 OTHER_COLOUR = "#d9d9d9"
@@ -26,9 +27,9 @@ def _save(fig, path, series, laid_out=False):
 
 def _cell_lines(cell, winner):
     if not cell.measured:
-        if cell.failed:
-            return [f"{cell.failed} failed"]
-        return ["-"]
+        lines = [seconds_text(cell.run.median_s), "no serial", cell.shape] \
+            if cell.run is not None else []
+        return lines + ([f"{cell.failed} failed"] if cell.failed else []) or ["-"]
     low, median, high = cell.speedup
     shape = cell.shape + (f" {OVERSUBSCRIBED}" if cell.oversubscribed else "")
     if cell.failed:
