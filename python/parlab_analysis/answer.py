@@ -226,7 +226,7 @@ def warnings(reports, group_list=None):
     over = runs[runs.oversubscribed > 0]
     if len(over):
         shapes = ", ".join(sorted({f"{r.ranks}x{r.threads}" for r in over.itertuples()}))
-        out.append(Warning("oversubscribed", f"{len(over)} runs are oversubscribed (shapes "
+        out.append(Warning("oversubscribed", f"{_runs(len(over))} oversubscribed (shapes "
                                              f"{shapes}: more workers than cores): they "
                                              "measure sharing cores, not scaling; marked "
                                              "hollow in the plots and ‡ in the matrix"))
@@ -256,6 +256,10 @@ def no_winner_text(group):
         return (f"no serial run to compare with; fastest: {cell.model} {cell.shape} at "
                 f"{seconds_text(cell.run.median_s)}")
     return "no successful run"
+
+
+def _runs(count):
+    return f"{count} run is" if count == 1 else f"{count} runs are"
 
 
 def _planned(value):

@@ -39,7 +39,12 @@ def save(fig, path, series, laid_out=False):
             fig.tight_layout()
         with files.atomic_output(path) as handle:
             fig.savefig(handle, format="png", dpi=100)
-        return {"path": path, "axes": len(fig.axes), "series": series}
+        axes = fig.axes[0]
+        legend = axes.get_legend()
+        return {"path": path, "axes": len(fig.axes), "series": series,
+                "xscale": axes.get_xscale(), "yscale": axes.get_yscale(),
+                "ylabel": axes.get_ylabel(),
+                "legend": [t.get_text() for t in legend.get_texts()] if legend else []}
     finally:
         pyplot().close(fig)
 
