@@ -18,6 +18,7 @@ from .report import median_repetition
 OTHER = "other"
 SEGMENTS = PHASES + [OTHER]
 NOISY_SPREAD = 1.5  # max / min cell time over repetitions above which a run is noisy
+SUPERLINEAR = 1.5   # speedup / workers above which a speedup deserves a second look
 
 
 @dataclasses.dataclass
@@ -230,6 +231,15 @@ def warnings(reports, group_list=None):
                                              f"{shapes}: more workers than cores): they "
                                              "measure sharing cores, not scaling; marked "
                                              "hollow in the plots and ‡ in the matrix"))
+    fast = runs[runs.speedup > SUPERLINEAR * runs.workers]
+    if len(fast):
+        shown = ", ".join(f"{r.label} {r.model} {r.ranks}x{r.threads} {r.speedup:.1f}x"
+                          for r in fast.head(3).itertuples())
+        out.append(Warning("superlinear", f"{_runs(len(fast))} faster than "
+                                          f"{SUPERLINEAR}x their worker count ({shown}"
+                                          f"{', ...' if len(fast) > 3 else ''}): overlapped "
+                                          "waits or more cache per worker can do that, and "
+                                          "so can a disturbed serial run"))
     spread = runs.max_s / runs.min_s
     noisy = runs[spread > NOISY_SPREAD]
     if len(noisy):
@@ -271,8 +281,9 @@ def _planned(value):
 
 
 def lesson_rows(reports):
-    """The lesson's verdict rows when an input is the lesson experiment, else []."""
-    if not (reports.status.experiment == "lesson").any():
+    """The lesson's verdict rows when an input is a lesson experiment (its name starts
+    with "lesson", as config/lesson.toml's does), else []."""
+    if not reports.status.experiment.astype(str).str.startswith("lesson").any():
         return []
     from . import lesson
 
@@ -297,12 +308,31 @@ def winner_lines(group_list):
     return lines
 
 
+def tally(group_list):
+    """e.g. "processes wins 4 of 9 groups, gil 3 (3 oversubscribed), threads 1"."""
+    counts = {}
+    for group in group_list:
+        if group.winner:
+            won, over = counts.get(group.winner, (0, 0))
+            counts[group.winner] = (won + 1, over + group.cells[group.winner].oversubscribed)
+    if not counts:
+        return "no group has a winner (no serial run to compare with)"
+    ranked = sorted(counts.items(), key=lambda item: -item[1][0])
+    parts = [f"{model} {won}" + (f" ({over} oversubscribed)" if over else "")
+             for model, (won, over) in ranked]
+    (model, (won, over)), rest = ranked[0], parts[1:]
+    first = f"{model} wins {won} of {len(group_list)} groups" + \
+        (f" ({over} oversubscribed)" if over else "")
+    return first + ("" if not rest else ", " + ", ".join(rest))
+
+
 def render_terminal(reports):
     """The answer in a few lines, for the end of `summary`."""
     group_list = groups(reports)
     text = [f"The answer: fastest model per kernel group, speedup over serial "
             f"[{interval.METHOD}]"]
     text += ["  " + line for line in winner_lines(group_list)]
+    text.append(f"  In all: {tally(group_list)}.")
     verdicts = lesson_rows(reports)
     if verdicts:
         held = sum(row[3] == "holds" for row in verdicts)

@@ -91,13 +91,14 @@ def answer_section(page):
                   + esc("; ".join(sorted({w.kind for w in page.warnings})))
                   + ' (<a href="#warnings">read them</a> before trusting a number).</p>')
     lesson = answer.lesson_rows(reports)
-    body = (f"<p>{len(runs)} runs in {len(page.groups)} kernel groups{machine}. The fastest "
-            "model of each group (its best shape), as speedup over the group's serial run; "
-            f"interval: {esc(interval.METHOD)}.</p>{notice}"
-            '<table class="compact answer"><thead><tr><th>kernel group</th><th>winner</th>'
+    body = (f"<p>{len(runs)} runs in {len(page.groups)} kernel groups{machine}: "
+            f"<strong>{esc(answer.tally(page.groups))}</strong>. The fastest model of each "
+            "group (its best shape), as speedup over the group's serial run; interval: "
+            f"{esc(interval.METHOD)}.</p>{notice}"
+            + (_verdict_table(lesson) if lesson else "")
+            + '<table class="compact answer"><thead><tr><th>kernel group</th><th>winner</th>'
             "<th>speedup [interval]</th><th>shape</th><th>margin</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>"
-            + (_verdict_table(lesson) if lesson else ""))
+            + "".join(rows) + "</tbody></table>")
     return [Section("answer", "The answer", body)]
 
 

@@ -153,9 +153,14 @@ def weak_scaling(reports, runs, out_dir):
             first = same[same["workers"] == same["workers"].min()]
             base = reports.cell_times(first.loc[[first["median_s"].idxmin()]].iloc[0])
             fig, ax = pyplot().subplots(figsize=(6.5, 4.2))
-            spreads = [interval.speedup(base, reports.cell_times(r)) for r in same.itertuples()]
-            flags = [bool(f) for f in same["oversubscribed"]]
-            _scaling_points(ax, list(same["workers"]), spreads, flags, "#1f77b4", "measured")
+            spreads, flags = [], []
+            for model, runs_of_model in same.groupby("model", sort=False):
+                mine = [interval.speedup(base, reports.cell_times(r))
+                        for r in runs_of_model.itertuples()]
+                flags += [bool(f) for f in runs_of_model["oversubscribed"]]
+                _scaling_points(ax, list(runs_of_model["workers"]), mine, flags[-len(mine):],
+                                model_colour(model), model)
+                spreads += mine
             ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="ideal")
             _log2_if_wide(ax, list(same["workers"]))
             ax.set_xlabel("workers (ranks x threads)", fontsize=FONT)
@@ -166,7 +171,8 @@ def weak_scaling(reports, runs, out_dir):
                          fontsize=FONT + 1)
             _hollow_legend(ax, any(flags))
             info = save(fig, os.path.join(out_dir, f"weak-{slug(kernel + params)}-"
-                                                   f"{int(per_worker)}.png"), series=2)
+                                                   f"{int(per_worker)}.png"),
+                        series=same["model"].nunique() + 1)
             written.append(dict(info, kind="weak", group=None))
     return written
 

@@ -133,3 +133,32 @@ def test_a_partial_report_page_says_what_is_missing(tmp_path):
     warnings = text[text.index('<section id="warnings">'):text.index('<section id="matrix">')]
     assert "2 of 6 planned runs are missing" in warnings and "incomplete: killed" in warnings
     assert text.index('<section id="answer">') < text.index("<img ")
+
+
+def test_a_lesson_report_opens_with_its_verdicts(tmp_path):
+    from parlab_analysis import html_sections
+
+    reports = counter_report(tmp_path / "lesson.h5", root={"experiment": "lesson"})
+    rows = answer.lesson_rows(reports)
+    assert rows and all(len(row) == 4 for row in rows)
+    groups = answer.groups(reports)
+    page = html_sections.Page(reports, groups, answer.warnings(reports, groups), [])
+    (section,) = html_sections.answer_section(page)
+    held = sum(row[3] == "holds" for row in rows)
+    assert f"The lesson's verdicts: {held} of {len(rows)} claims hold" in section.body
+    assert f"Lesson: {held} of {len(rows)} claims hold" in answer.render_terminal(reports)
+    other = counter_report(tmp_path / "other.h5")
+    assert answer.lesson_rows(other) == []
+
+
+def test_weak_scaling_one_line_per_model_on_log2_axes(tmp_path):
+    runs = [dict(kernel="stencil", params="", size=100 * w, model=m, ranks=w, threads=1,
+                 cell_times=[1.0 + 0.1 * w, 1.0 + 0.12 * w], attrs={"oversubscribed": int(w > 2)})
+            for w, m in ((1, "serial"), (2, "processes"), (4, "processes"), (8, "processes"))]
+    write_report(tmp_path / "weak.h5", runs)
+    infos = [i for i in plot.make_plots(load(str(tmp_path / "weak.h5")), str(tmp_path))
+             if i["kind"] == "weak"]
+    assert len(infos) == 1
+    assert infos[0]["series"] == 3  # serial, processes, ideal
+    assert infos[0]["xscale"] == "log"
+    assert infos[0]["legend"] == ["serial", "processes", "ideal", "hollow: oversubscribed"]
