@@ -37,6 +37,24 @@ def _cell_lines(cell, winner):
     return [f"{median:.2f}x" + (" best" if winner else ""), f"[{low:.2f}-{high:.2f}]", shape]
 
 
+def colour_reach(group_list):
+    """The matrix's colour scale, log 2 of the speedup from -reach to +reach: the largest
+    factor measured either way, at least 2x, saturating at 16x (so that 1.5x and 2x stay
+    distinguishable). The page's HTML matrix uses the same scale."""
+    logs = [abs(math.log2(c.speedup[1])) for g in group_list for c in g.cells.values()
+            if c.measured and c.speedup[1] > 0]
+    return min(4.0, max([1.0] + logs))
+
+
+def speedup_colour(speedup, reach):
+    """(hex colour, dark) of a speedup on the matrix's scale; dark: use white text."""
+    import matplotlib
+
+    value = max(-reach, min(reach, math.log2(speedup))) / reach
+    rgba = matplotlib.colormaps["RdBu"]((value + 1) / 2)
+    return matplotlib.colors.to_hex(rgba), abs(value) > 0.6
+
+
 def winner_matrix(group_list, path):
     """Rows: kernel groups; columns: models; colour: log2 speedup, centred (white) at 1."""
     plt = _pyplot()
@@ -50,9 +68,7 @@ def winner_matrix(group_list, path):
             cell = group.cells.get(model)
             if cell is not None and cell.measured and cell.speedup[1] > 0:
                 values[i, j] = math.log2(cell.speedup[1])
-    finite = values[np.isfinite(values)]
-    # Saturates at 16x either way, so that 1.5x and 2x stay distinguishable.
-    reach = min(4.0, max(1.0, float(np.abs(finite).max()) if len(finite) else 1.0))
+    reach = colour_reach(group_list)
     norm = Normalize(-reach, reach)
     width = 3.2 + 1.15 * len(models) + 1.2
     height = 1.5 + 0.62 * len(group_list)
@@ -101,7 +117,7 @@ def why_chart(group, path):
         return None
     plt = _pyplot()
     heights = np.array([1.0 / c.speedup[1] for c in cells])
-    top = max(1.25, min(float(heights.max()), 4.0) * 1.12)
+    top = max(1.25, min(float(heights.max()), 4.0)) * 1.15  # the axis; taller bars are cut
     shares = answer.shares_matrix(cells)
     fig, ax = plt.subplots(figsize=(max(6.0, 2.2 + 1.1 * len(cells)), 4.2))
     bottom = np.zeros(len(cells))
@@ -119,20 +135,18 @@ def why_chart(group, path):
         if height <= top:
             ax.errorbar(index, height, yerr=[[height - 1 / high], [1 / low - height]],
                         color="black", capsize=3, linewidth=1)
-        if height <= top:
-            ax.text(index, height + 0.02 * top, f"{cell.speedup[1]:.2f}x", ha="center",
-                    va="bottom", fontsize=FONT)
-        else:  # cut at the top: say by how much, inside the bar
-            ax.text(index, top * 0.98, f"{cell.speedup[1]:.2f}x\n{height:.0f}x time",
+        if height > top:  # cut at the top: say by how much, inside the bar
+            ax.text(index, top * 0.98, f"cut:\n{height:.0f}x\nthe time",
                     ha="center", va="top", fontsize=FONT, color="white", fontweight="bold")
     ax.axhline(1.0, color="black", linestyle="--", linewidth=1)
-    ax.set_ylim(0, top * 1.08)
-    ax.set_xticks(range(len(cells)), [f"{c.model}\n{c.shape}" + (f" {OVERSUBSCRIBED}"
-                                                                  if c.oversubscribed else "")
-                                      for c in cells], fontsize=FONT)
+    ax.set_ylim(0, top)
+    ax.set_xticks(range(len(cells)), [f"{c.model} {c.shape}" + (f" {OVERSUBSCRIBED}"
+                                                                 if c.oversubscribed else "")
+                                      + f"\n{c.speedup[1]:.2f}x" for c in cells],
+                  fontsize=FONT)
     ax.tick_params(axis="y", labelsize=FONT)
     ax.set_ylabel("time / serial time (dashed: serial)", fontsize=FONT)
-    ax.set_title(f"{group.label}: where the time went (label: speedup)", fontsize=FONT + 1)
+    ax.set_title(f"{group.label}: where the time went (below: speedup)", fontsize=FONT + 1)
     ax.legend(fontsize=FONT, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return _save(fig, path, series=series)
 

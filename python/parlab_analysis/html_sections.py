@@ -6,7 +6,7 @@ import html
 import math
 import os
 
-from . import answer, interval, summary
+from . import answer, answer_plots, interval, summary
 from .palette import model_colour
 from .units import seconds_text
 
@@ -112,16 +112,9 @@ def warnings_section(page):
     return [Section("warnings", "Warnings", body)]
 
 
-def _cell_colour(speedup):
-    """The matrix PNG's colour for a speedup (same scale: log 2, saturating at 16x)."""
-    import matplotlib
-
-    value = max(-4.0, min(4.0, math.log2(speedup))) / 4.0
-    return matplotlib.colors.to_hex(matplotlib.colormaps["RdBu"]((value + 1) / 2)), abs(value) > 0.6
-
-
 def matrix_section(page):
     models = answer.model_order([m for g in page.groups for m in g.cells])
+    reach = answer_plots.colour_reach(page.groups)
     head = "<th>kernel group</th>" + "".join(f"<th>{swatch(m)}</th>" for m in models)
     rows = []
     for group in page.groups:
@@ -138,7 +131,7 @@ def matrix_section(page):
                     text.append(f"{cell.failed} failed")
                 cells.append(f'<td class="none">{"<br>".join(text) or "-"}</td>')
                 continue
-            colour, dark = _cell_colour(cell.speedup[1])
+            colour, dark = answer_plots.speedup_colour(cell.speedup[1], reach)
             classes = " ".join(c for c in ("win" if model == group.winner else "",
                                            "dark" if dark else "") if c)
             marks = (" ‡" if cell.oversubscribed else "") + (
@@ -149,11 +142,13 @@ def matrix_section(page):
                          f"{esc(cell.shape)}{marks}</td>")
         rows.append(f'<tr><th><a href="#{group.anchor}">{esc(group.label)}</a></th>'
                     + "".join(cells) + "</tr>")
-    images = "".join(figure(info, data, "the winner matrix as a PNG")
+    images = "".join(f"<details><summary>the winner matrix as a PNG (for slides)</summary>"
+                     f"{figure(info, data, 'the winner matrix')}</details>"
                      for info, data in page.take("matrix"))
     body = ("<p>Rows: kernel groups; columns: models; each cell the model's best shape: "
             "speedup over serial [interval], ranks x threads. Blue faster, red slower than "
-            "serial (log scale); the row's winner is boxed; ‡: oversubscribed.</p>"
+            f"serial (log scale, saturating at {2 ** reach:.3g}x); the row's winner is boxed; "
+            "‡: oversubscribed.</p>"
             f'<table class="matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>{images}")
     return [Section("matrix", "Winner matrix", body)]

@@ -38,7 +38,7 @@ def save(fig, path, series, laid_out=False):
         if not laid_out:
             fig.tight_layout()
         with files.atomic_output(path) as handle:
-            fig.savefig(handle, format="png", dpi=100)
+            handle.write(_png(fig))
         axes = fig.axes[0]
         legend = axes.get_legend()
         return {"path": path, "axes": len(fig.axes), "series": series,
@@ -47,6 +47,24 @@ def save(fig, path, series, laid_out=False):
                 "legend": [t.get_text() for t in legend.get_texts()] if legend else []}
     finally:
         pyplot().close(fig)
+
+
+def _png(fig):
+    """The figure as PNG bytes at 100 dpi, reduced to a 256-colour palette (a plot has few
+    colours; the page embeds every plot, and this makes it about a third of the size)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    try:
+        from PIL import Image
+    except ImportError:  # matplotlib depends on Pillow; keep the full-colour file anyway
+        return buffer.getvalue()
+    buffer.seek(0)
+    small = io.BytesIO()
+    Image.open(buffer).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(
+        small, format="PNG", optimize=True)
+    return small.getvalue()
 
 
 def _hollow_legend(ax, flagged):
