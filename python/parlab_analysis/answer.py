@@ -37,6 +37,13 @@ class Cell:
         return f"{self.run.ranks}x{self.run.threads}" if self.run is not None else ""
 
     @property
+    def marks(self):
+        """‡: this run is oversubscribed; (‡): another shape of the model was."""
+        if self.oversubscribed:
+            return " ‡"
+        return " (‡)" if self.any_oversubscribed else ""
+
+    @property
     def measured(self):
         return math.isfinite(self.speedup[1])
 
@@ -283,12 +290,13 @@ def _planned(value):
 def lesson_rows(reports):
     """The lesson's verdict rows when an input is a lesson experiment (its name starts
     with "lesson", as config/lesson.toml's does), else []."""
-    if not reports.status.experiment.astype(str).str.startswith("lesson").any():
+    lessons = reports.status[reports.status.experiment.astype(str).str.startswith("lesson")]
+    if not len(lessons):
         return []
     from . import lesson
 
-    report = reports.status.report.iloc[0]
-    return lesson.rows(reports, reports.calibration(report))
+    report = lessons.report.iloc[0]  # the first lesson report given, on its own runs
+    return lesson.rows(reports.select(reports.runs.report == report), reports.calibration(report))
 
 
 def winner_lines(group_list):
@@ -335,7 +343,7 @@ def render_terminal(reports):
     text.append(f"  In all: {tally(group_list)}.")
     verdicts = lesson_rows(reports)
     if verdicts:
-        held = sum(row[3] == "holds" for row in verdicts)
+        held = sum(row[-1] == "holds" for row in verdicts)  # the verdict is last
         text.append(f"Lesson: {held} of {len(verdicts)} claims hold "
                     "(parlab-analyze lesson shows each)")
     found = warnings(reports, group_list)

@@ -31,7 +31,7 @@ def _cell_lines(cell, winner):
             if cell.run is not None else []
         return lines + ([f"{cell.failed} failed"] if cell.failed else []) or ["-"]
     low, median, high = cell.speedup
-    shape = cell.shape + (f" {OVERSUBSCRIBED}" if cell.oversubscribed else "")
+    shape = cell.shape + cell.marks
     if cell.failed:
         shape += f", {cell.failed} failed"
     return [f"{median:.2f}x" + (" best" if winner else ""), f"[{low:.2f}-{high:.2f}]", shape]
@@ -103,7 +103,8 @@ def winner_matrix(group_list, path):
     fig.suptitle("Winner per kernel group: best shape of each model, speedup over serial",
                  fontsize=FONT + 2)
     fig.text(0.01, 0.01, f"boxed: the row's winner   {OVERSUBSCRIBED}: that run is "
-                         f"oversubscribed   interval: {interval.METHOD}   grey: not measured",
+                         f"oversubscribed, ({OVERSUBSCRIBED}): another shape was   interval: "
+                         f"{interval.METHOD}   grey: not measured",
              fontsize=FONT, ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.4 / height, 1, 1))
     return _save(fig, path, series=int(np.isfinite(values).sum()), laid_out=True)

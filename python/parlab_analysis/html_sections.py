@@ -56,13 +56,17 @@ def swatch(model):
 
 
 def _verdict_table(rows):
-    body = "".join(f'<tr><td>{esc(c)}</td><td>{esc(e)}</td><td>{esc(m)}</td>'
-                   f'<td class="v-{esc(v.split()[-1])}">{esc(v)}</td></tr>' for c, e, m, v in rows)
-    held = sum(r[3] == "holds" for r in rows)
+    """lesson.rows: (claim, expected, measured, [more columns...], verdict)."""
+    extra = max(len(r) for r in rows) - 4
+    head = ["claim", "expected", "measured (median [min-max])"] + [""] * extra + ["holds?"]
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row[:-1])
+                   + f'<td class="v-{esc(row[-1].split()[-1])}">{esc(row[-1])}</td></tr>'
+                   for row in rows)
+    held = sum(r[-1] == "holds" for r in rows)
     return (f"<p><strong>The lesson's verdicts: {held} of {len(rows)} claims hold on this "
-            "machine.</strong></p><table class=\"compact\"><thead><tr><th>claim</th>"
-            "<th>expected</th><th>measured (median [min-max])</th><th>holds?</th></tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+            "machine.</strong></p><table class=\"compact\"><thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in head) + f"</tr></thead><tbody>{body}"
+            "</tbody></table>")
 
 
 def answer_section(page):
@@ -134,7 +138,7 @@ def matrix_section(page):
             colour, dark = answer_plots.speedup_colour(cell.speedup[1], reach)
             classes = " ".join(c for c in ("win" if model == group.winner else "",
                                            "dark" if dark else "") if c)
-            marks = (" ‡" if cell.oversubscribed else "") + (
+            marks = cell.marks + (
                 f" ({cell.failed} failed)" if cell.failed else "")
             cells.append(f'<td class="{classes}" style="background:{colour}">'
                          f"<strong>{cell.speedup[1]:.2f}x</strong><br>"
@@ -148,7 +152,7 @@ def matrix_section(page):
     body = ("<p>Rows: kernel groups; columns: models; each cell the model's best shape: "
             "speedup over serial [interval], ranks x threads. Blue faster, red slower than "
             f"serial (log scale, saturating at {2 ** reach:.3g}x); the row's winner is boxed; "
-            "‡: oversubscribed.</p>"
+            "‡: that run is oversubscribed, (‡): another shape of the model was.</p>"
             f'<table class="matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>{images}")
     return [Section("matrix", "Winner matrix", body)]
