@@ -120,7 +120,7 @@ def why_chart(group, path):
     heights = np.array([1.0 / c.speedup[1] for c in cells])
     top = max(1.25, min(float(heights.max()), 4.0)) * 1.15  # the axis; taller bars are cut
     shares = answer.shares_matrix(cells)
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 + 1.1 * len(cells)), 4.2))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 + 0.9 * len(cells)), 4.2))
     bottom = np.zeros(len(cells))
     series = 0
     for segment, row in zip(answer.SEGMENTS, shares):

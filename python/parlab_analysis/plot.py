@@ -115,9 +115,11 @@ def time_per_model(group, label, path):
     return save(fig, path, series=1)
 
 
-def _scaling_points(ax, workers, spreads, flags, colour, label):
+def _scaling_points(ax, workers, spreads, flags, colour, label, placed=None):
     """One model's points: line through the medians, error bars from the intervals,
-    oversubscribed points hollow and labelled."""
+    oversubscribed points hollow and labelled (`placed`: labels per worker count so far,
+    so that labels of the same point stack instead of overlapping)."""
+    placed = {} if placed is None else placed
     medians = [s[1] for s in spreads]
     ax.plot(workers, medians, color=colour, linewidth=1.5, label=label)
     for w, (low, median, high), over in zip(workers, spreads, flags):
@@ -125,16 +127,19 @@ def _scaling_points(ax, workers, spreads, flags, colour, label):
                     marker="o", markersize=7, markerfacecolor="white" if over else colour,
                     markeredgecolor=colour, linestyle="")
         if over:
-            ax.annotate("oversubscribed", (w, median), xytext=(6, -4), textcoords="offset points",
+            above = placed.get(w, 0)
+            placed[w] = above + 1
+            ax.annotate(f"{label}: oversubscribed" if label != "measured" else "oversubscribed",
+                        (w, median), xytext=(6, -4 + 11 * above), textcoords="offset points",
                         fontsize=FONT, color=colour)
 
 
 def strong_scaling(reports, group, label, path):
     """Speedup vs workers for each model of one kernel group, with the ideal line."""
-    fig, ax = pyplot().subplots(figsize=(6.5, 4.2))
+    fig, ax = pyplot().subplots(figsize=(6.0, 4.2))
     serial = group[(group.model == "serial") & (group.status == "ok")]
     base = reports.cell_times(next(serial.itertuples())) if len(serial) else []
-    series, flagged, workers_seen = 0, False, [1]
+    series, flagged, workers_seen, placed = 0, False, [1], {}
     for model, runs in group.groupby("model", sort=False):
         runs = runs[runs["speedup"].apply(math.isfinite)].sort_values("workers")
         if model == "serial" or not len(runs):
@@ -143,7 +148,7 @@ def strong_scaling(reports, group, label, path):
                                        for r in runs.itertuples()]
         flags = [False] + [bool(f) for f in runs["oversubscribed"]]
         workers = [1] + list(runs["workers"])
-        _scaling_points(ax, workers, spreads, flags, model_colour(model), model)
+        _scaling_points(ax, workers, spreads, flags, model_colour(model), model, placed)
         flagged |= any(flags)
         workers_seen += workers
         series += 1
@@ -171,13 +176,13 @@ def weak_scaling(reports, runs, out_dir):
             first = same[same["workers"] == same["workers"].min()]
             base = reports.cell_times(first.loc[[first["median_s"].idxmin()]].iloc[0])
             fig, ax = pyplot().subplots(figsize=(6.5, 4.2))
-            spreads, flags = [], []
+            spreads, flags, placed = [], [], {}
             for model, runs_of_model in same.groupby("model", sort=False):
                 mine = [interval.speedup(base, reports.cell_times(r))
                         for r in runs_of_model.itertuples()]
                 flags += [bool(f) for f in runs_of_model["oversubscribed"]]
                 _scaling_points(ax, list(runs_of_model["workers"]), mine, flags[-len(mine):],
-                                model_colour(model), model)
+                                model_colour(model), model, placed)
                 spreads += mine
             ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="ideal")
             _log2_if_wide(ax, list(same["workers"]))
