@@ -45,10 +45,17 @@ class Page:
         return out
 
 
+CAPTIONS = {"why": "where each model's time went (its best shape), relative to serial",
+            "strong": "strong scaling: speedup vs workers", "time": "time per model and shape",
+            "phases": "phases per rank of the group's widest run", "weak": "weak scaling",
+            "matrix": "the winner matrix"}
+
+
 def figure(info, data, caption=None):
     name = os.path.basename(info["path"])
-    return (f'<figure><img alt="{esc(caption or name)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{esc(caption or name)}</figcaption></figure>")
+    text = caption or CAPTIONS.get(info.get("kind"), name)
+    return (f'<figure><img alt="{esc(text)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{esc(text)} ({esc(name)})</figcaption></figure>")
 
 
 def swatch(model):
