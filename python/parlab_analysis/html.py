@@ -29,7 +29,7 @@ table.answer td{padding:3px 8px}.sw{display:inline-block;width:.8em;height:.8em;
 table.matrix td.win{outline:3px solid #000;outline-offset:-3px}table.matrix td.dark{color:#fff}
 table.matrix td.none{background:#eee;color:#777}.row{display:flex;flex-wrap:wrap;gap:1em}
 figure{margin:.5em 0}img{max-width:100%}figcaption{font-size:80%;color:#555}
-.runs td:nth-child(n+4){text-align:right}.runs tr.over td{background:#fff7e0}
+.runs td{white-space:nowrap}.runs td:nth-child(n+4){text-align:right}.runs tr.over td{background:#fff7e0}
 th button{font:inherit;border:0;background:none;padding:0;cursor:pointer;font-weight:bold}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
 .v-holds{color:#0a6e0a}.v-hold{color:#a40000}.why{font-size:105%}

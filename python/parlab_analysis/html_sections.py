@@ -268,7 +268,8 @@ def table_section(page):
     filter_box = ('<p id="filter-row" hidden><label>Filter rows: <input id="filter" '
                   'type="search" placeholder="e.g. counter threads"></label></p>')
     return [Section("runs", "All runs", "<p>Every run, recomputed from its raw per-rank "
-                    "samples; click a header to sort; the CSV link holds the run's raw "
-                    f"samples (repetition x rank x phase, seconds).</p>{filter_box}"
+                    "samples; click a header to sort; shaded rows are oversubscribed; the "
+                    "CSV link holds the run's raw samples (repetition x rank x phase, "
+                    f"seconds).</p>{filter_box}"
                     f'<table id="runs-table" class="runs"><thead><tr>{head}</tr></thead>'
                     f"<tbody>{''.join(body)}</tbody></table>")]
