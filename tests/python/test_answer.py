@@ -115,14 +115,14 @@ def test_scaling_plots_mark_oversubscribed_points_and_use_log2_beyond_4x(tmp_pat
         for w, t in times.items() if w > 1]
     write_report(tmp_path / "wide.h5", runs)
     reports = load(str(tmp_path / "wide.h5"))
-    infos = {i["kind"]: i for i in plot.make_plots(reports, str(tmp_path / "wide"))}
-    assert infos["strong"]["xscale"] == "log" and infos["strong"]["yscale"] == "log"
-    assert "hollow: oversubscribed" in infos["strong"]["legend"]
-    assert infos["time"]["ylabel"].endswith("[ms]")
-    narrow = reports.select(reports.runs.workers <= 4)
-    infos = {i["kind"]: i for i in plot.make_plots(narrow, str(tmp_path / "narrow"))}
-    assert infos["strong"]["xscale"] == "linear"
-    assert os.path.exists(infos["strong"]["path"])
+    runs, label = reports.runs, reports.runs.label.iloc[0]
+    strong = plot.strong_scaling(reports, runs, label, str(tmp_path / "wide.png"))
+    assert strong["xscale"] == "log" and strong["yscale"] == "log"
+    assert "hollow: oversubscribed" in strong["legend"]
+    assert plot.time_per_model(runs, label, str(tmp_path / "t.png"))["ylabel"].endswith("[ms]")
+    narrow = plot.strong_scaling(reports, runs[runs.workers <= 4], label,
+                                 str(tmp_path / "narrow.png"))
+    assert narrow["xscale"] == "linear" and os.path.exists(narrow["path"])
 
 
 def test_a_partial_report_page_says_what_is_missing(tmp_path):
@@ -156,8 +156,8 @@ def test_weak_scaling_one_line_per_model_on_log2_axes(tmp_path):
                  cell_times=[1.0 + 0.1 * w, 1.0 + 0.12 * w], attrs={"oversubscribed": int(w > 2)})
             for w, m in ((1, "serial"), (2, "processes"), (4, "processes"), (8, "processes"))]
     write_report(tmp_path / "weak.h5", runs)
-    infos = [i for i in plot.make_plots(load(str(tmp_path / "weak.h5")), str(tmp_path))
-             if i["kind"] == "weak"]
+    reports = load(str(tmp_path / "weak.h5"))
+    infos = plot.weak_scaling(reports, reports.runs, str(tmp_path))
     assert len(infos) == 1
     assert infos[0]["series"] == 3  # serial, processes, ideal
     assert infos[0]["xscale"] == "log"
