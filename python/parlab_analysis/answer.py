@@ -243,7 +243,7 @@ def warnings(reports, group_list=None):
         shown = ", ".join(f"{r.label} {r.model} {r.ranks}x{r.threads} {r.speedup:.1f}x"
                           for r in fast.head(3).itertuples())
         out.append(Warning("superlinear", f"{_runs(len(fast))} faster than "
-                                          f"{SUPERLINEAR}x their worker count ({shown}"
+                                          f"{SUPERLINEAR}x the worker count ({shown}"
                                           f"{', ...' if len(fast) > 3 else ''}): overlapped "
                                           "waits or more cache per worker can do that, and "
                                           "so can a disturbed serial run"))
