@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-14-dev libomp-14-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest
+  chromium  # the HTML page is tested in it, headless (tests/python/test_html_browser.py)
   slurm-wlm munge
 )
 missing=()

@@ -223,6 +223,18 @@ def run_identity(fields, samples):
     return digest.hexdigest()[:16]
 
 
+def _note(attrs, key, where):
+    """Free text shown to the reader (message, warnings): "" when absent or empty."""
+    import h5py
+
+    if key not in attrs or isinstance(attrs[key], h5py.Empty):
+        return ""
+    value = attrs[key]
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "OSU":
+        return "; ".join(text(v) for v in value)  # e.g. one warning per element
+    return _string(attrs, key, where)
+
+
 def read_run(path, run_id, group):
     """One run: its attributes, raw samples (validated) and results."""
     import h5py
@@ -252,6 +264,8 @@ def read_run(path, run_id, group):
         # Part of the shape; reports from before placements existed ran unbound.
         "placement": _string(attrs, "placement", where, default="none"),
         "smt": _integer(attrs, "smt", where, minimum=0, default=0),
+        "message": _note(attrs, "message", where),
+        "warnings": _note(attrs, "warnings", where),
     }
     if row["nodes"] > row["ranks"]:
         raise where.error(f"nodes = {row['nodes']} is more than ranks = {row['ranks']}")

@@ -90,5 +90,9 @@ def add_parser(subparsers):
 
 def run(args):
     from .report import load
-    print(render(load(args.reports).runs, args.style), end="")
+    reports = load(args.reports)
+    print(render(reports.runs, args.style), end="")
+    if args.style == "terminal":  # the same answer as the page's, after the table
+        from . import answer
+        print("\n" + answer.render_terminal(reports), end="")
     return 0

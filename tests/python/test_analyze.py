@@ -1,6 +1,7 @@
 """parlab-analyze on a real report (PARLAB_TINY_REPORT, written by the e2e tiny run) and
 on small synthetic ones."""
 import os
+import re
 import struct
 import subprocess
 
@@ -39,7 +40,15 @@ def test_summary_lists_every_run_in_every_format():
     terminal = analyze("summary", REPORT)
     assert terminal.returncode == 0, terminal.stderr
     runs = load_runs(REPORT)
-    assert len(terminal.stdout.strip().splitlines()) == len(runs) + 2  # header and rule
+    table, answer = terminal.stdout.split("\n\n", 1)
+    assert len(table.splitlines()) == len(runs) + 2  # header and rule
+    # Then the answer: a line per kernel group naming its fastest model and speedup.
+    lines = answer.splitlines()
+    assert lines[0].startswith("The answer: fastest model per kernel group")
+    for label in runs.label.unique():
+        line = next(x for x in lines if x.startswith(f"  {label}: "))
+        assert re.search(r": (serial|threads|processes|hybrid|gil|async) \d+\.\d\dx "
+                         r"\[\d+\.\d\d-\d+\.\d\d\] on \dx\d", line), line
     markdown = analyze("summary", "--markdown", REPORT).stdout.splitlines()
     assert markdown[0].startswith("| kernel |") and len(markdown) == len(runs) + 2
     csv_lines = analyze("summary", "--csv", REPORT).stdout.strip().splitlines()

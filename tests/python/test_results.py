@@ -96,7 +96,15 @@ def test_html_page_embeds_every_plot(tmp_path):
     for source in parser.sources:
         assert source.startswith("data:image/png;base64,")  # nothing fetched from elsewhere
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "<table>" in page.read_text() and "src=\"http" not in page.read_text()
+    text = page.read_text()
+    assert "src=\"http" not in text
+    # The answer first: its section precedes the first image, then the warnings, the
+    # matrix, the groups, the environment and the table, each reachable from the contents.
+    order = [text.index(f'<section id="{anchor}">') for anchor in
+             ("answer", "warnings", "matrix", "groups", "environment", "runs")]
+    assert order == sorted(order) and order[0] < text.index("<img ")
+    for anchor in ("answer", "warnings", "matrix", "groups", "environment", "runs"):
+        assert f'<a href="#{anchor}">' in text
 
 
 @needs_report
@@ -111,14 +119,17 @@ def test_every_plot_is_a_sane_png_with_its_axes_and_series(tmp_path):
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", header[16:24])
         assert 300 <= width <= 2000 and 100 <= height <= 2000
-        assert info["axes"] == 1
-        kinds.setdefault(os.path.splitext(os.path.basename(info["path"]))[0].split("-")[0], []).append(info)
+        assert info["axes"] == (2 if info["kind"] == "matrix" else 1)  # the matrix's colour bar
+        kinds.setdefault(info["kind"], []).append(info)
     labels = runs.label.nunique()
     assert len(kinds["time"]) == labels and len(kinds["phases"]) == labels
     assert all(i["series"] == 1 for i in kinds["time"])
-    # speedup overview: one series per (label, model) with a finite speedup, plus the ideal line
+    # the matrix: one coloured cell per (label, model) with a finite speedup
     finite = runs[runs.speedup.apply(lambda s: s == s)]
-    assert kinds["speedup"][0]["series"] == finite.groupby(["label", "model"]).ngroups + 1
+    assert len(kinds["matrix"]) == 1
+    assert kinds["matrix"][0]["series"] == finite.groupby(["label", "model"]).ngroups
+    # a why chart per group with at least two models measured
+    assert len(kinds["why"]) == sum(n > 1 for n in finite.groupby("label").model.nunique())
     # strong scaling: one line per non-serial model plus the ideal line
     dgemm = runs[runs.label == runs[runs.kernel == "dgemm"].label.iloc[0]]
     strong = next(i for i in kinds["strong"] if "dgemm" in i["path"])
