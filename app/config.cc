@@ -246,12 +246,15 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
       }
       if (std::find(models.begin(), models.end(), model) != models.end())
         ctx.Fail(*item, fmt::format("model '{}' is listed twice", name));
+      if (const auto refused = info->refused_models.find(name); refused != info->refused_models.end())
+        ctx.Fail(*item, fmt::format("kernel '{}' does not run under model '{}': {}", kernel, name,
+                                    refused->second));
       models.push_back(model);
     }
   } else {
     // Event-loop models constrain the kernel's parameters: they run only when listed.
     for (const auto& m : ModelTable())
-      if (!m->event_loop()) models.push_back(m.get());
+      if (!m->event_loop() && info->refused_models.count(m->name()) == 0) models.push_back(m.get());
   }
   for (const ExecutionModel* model : models) {
     if (model->event_loop() && !info->has_event_loop) {
@@ -347,6 +350,11 @@ void ExpandBlock(const Context& ctx, const toml::table& run, int block, const De
           spec.io_layout = io_layout;
           spec.io_dir = io_dir;
           spec.io_sync = io_sync;
+          if (info->check) {
+            const std::string why = info->check(spec.params, spec.model);
+            if (!why.empty())
+              ctx.Fail(run, fmt::format("{} (kernel {}, model {}): {}", where, kernel, spec.model, why));
+          }
           runs.push_back(std::move(spec));
         }
       }

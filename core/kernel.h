@@ -115,6 +115,12 @@ struct KernelInfo {
   bool has_event_loop = false;  // can run under the async model
   // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
   std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
+  // Models this kernel never runs under, each with the reason: left out of a [[run]]'s
+  // default models, and an error before any work when listed.
+  std::map<std::string, std::string> refused_models = {};
+  // Checked for every run before any work: why these parameters cannot run under `model`
+  // (one line, naming the key and the bad value), or "" when they can.
+  std::function<std::string(const KernelParams&, const std::string& model)> check = nullptr;
 };
 
 const std::vector<KernelInfo>& KernelTable();

@@ -284,8 +284,9 @@ RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
       local_rows.push_back(total);
       for (int p = 0; p < kPhaseCount; ++p) {
         const auto phase = static_cast<Phase>(p);
-        local_rows.push_back(phase == Phase::kLockWait ? team.TakeMeanLockWaitSeconds()
-                                                       : timer.Get(phase));
+        // lock_wait: the model's lock, or a wait the kernel measured itself (CPython's GIL).
+        local_rows.push_back(timer.Get(phase) +
+                             (phase == Phase::kLockWait ? team.TakeMeanLockWaitSeconds() : 0.0));
       }
       if (control != nullptr) control->AddRow(&local_rows[local_rows.size() - kColumns], kColumns);
       measured += worst[0];
