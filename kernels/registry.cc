@@ -7,6 +7,9 @@
 #include "core/kernel.h"
 #include "kernels/montecarlo.h"
 #include "kernels/pingpong.h"
+#if defined(PARLAB_PYTHON)
+#include "kernels/python.h"
+#endif
 #include "kernels/stencil.h"
 #include "kernels/triad.h"
 #include "kernels/wait.h"
@@ -19,6 +22,9 @@ const std::vector<KernelInfo>& KernelTable() {
       CounterKernelInfo(), WaitKernelInfo(),       EmptyKernelInfo(),
       StencilKernelInfo(), IoKernelInfo(),         PingPongKernelInfo(),
       FaultKernelInfo(),
+#if defined(PARLAB_PYTHON)
+      PythonKernelInfo(),
+#endif
   };
   return table;
 }

@@ -1,0 +1,67 @@
+// The python kernel's built-in tasks: their Python source, how their items reach the
+// workers, where their off-CPU time is accounted, and the file_read task's scratch file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/kernel.h"
+#include "core/phase_timer.h"
+
+namespace parlab::python {
+
+// The kernel's parameters (task, its inputs, the GIL's switch interval, the user's module).
+std::vector<ParamSpec> TaskParams();
+
+// Before any work, for every run: why these parameters cannot run under `model` (what can
+// be told without running Python: the user's file, names, the scratch directory), or "".
+std::string CheckTaskParams(const KernelParams& params, const std::string& model);
+
+// Bytes of buffers one rank allocates (native's buffer, file_read's reads).
+double TaskMemoryPerRank(const KernelParams& params, int ranks);
+
+enum class Task { kCount, kLockedCounter, kUnlockedCounter, kSleep, kFileRead, kNative, kUser };
+
+Task ParseTask(const std::string& name);  // one of the `task` parameter's choices
+const char* TaskName(Task task);
+
+// Pair tasks are the seeds' two groups of workers (count up / count down, add / subtract):
+// a call gets (ups, downs), the loop lengths of its worker, as the counter kernel splits
+// them. Every other task gets a [begin, end) range of the items.
+bool IsPairTask(Task task);
+
+// Where the part of a call's wall time its thread spent off the CPU goes: lock_wait for
+// CPU-bound tasks (waiting for the GIL), wait for sleeps and user code, io for reads.
+Phase OffCpuPhase(Task task);
+
+// The built-in task's function in kTasksSource: its plain or coroutine (async def) form.
+std::string BuiltinFunction(Task task, const std::string& count_loop, bool coroutine);
+
+// Module source of the built-in tasks; configure(...) sets their inputs.
+extern const char* const kTasksSource;
+
+// The byte at `offset` of the file_read task's file (the Python side checks the same).
+inline unsigned char PatternByte(std::int64_t offset) {
+  return static_cast<unsigned char>((offset * 131 + 7) & 0xff);
+}
+
+// A file of `bytes` pattern bytes, created in `dir` under an unpredictable name with
+// O_CREAT | O_EXCL | O_NOFOLLOW (mode 0600) and unlinked as soon as it is written: only
+// the descriptor keeps it, so no path (error, crash, abandoned run) leaves it behind.
+class ScratchFile {
+ public:
+  ScratchFile() = default;
+  ScratchFile(const std::string& dir, std::int64_t bytes);  // throws, naming the path
+  ~ScratchFile();
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ScratchFile(ScratchFile&& other) noexcept;
+  ScratchFile& operator=(ScratchFile&& other) noexcept;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace parlab::python
