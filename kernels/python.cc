@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "core/collective.h"
 #include "kernels/python_interpreter.h"
 #include "kernels/python_tasks.h"
 
@@ -60,6 +62,13 @@ class PythonKernel final : public Kernel {
     n_ = params.size();
     task_ = python::ParseTask(params.String("task"));
     event_loop_ = ctx.team.event_loop();
+    bool emulated_lock = false;  // config refuses the gil model; a hand-made run is refused here
+    ctx.team.Run([&](Worker& worker) {
+      if (worker.id() == 0) emulated_lock = worker.shares_lock();
+    });
+    if (emulated_lock)
+      throw std::runtime_error("python: model 'gil' refused: " +
+                               PythonKernelInfo().refused_models.at("gil"));
     async_tasks_ = params.Int("async_tasks");
     sleep_s_ = params.Double("sleep_ms") * 1e-3;
     read_bytes_ = params.Int("read_kib") * 1024;
@@ -95,10 +104,16 @@ class PythonKernel final : public Kernel {
     }
     const std::vector<Call> calls = Calls(event_loop_ ? Coroutines() : ctx_->team.size());
     std::vector<Outcome> outcomes(calls.size());
-    if (event_loop_) {
-      RunEventLoop(calls, outcomes);
-    } else {
-      ctx_->team.Run([&](Worker& worker) { CallOnce(calls[worker.id()], outcomes[worker.id()]); });
+    // An exception waits for the reduction below: the other ranks are on their way to it.
+    std::exception_ptr error;
+    try {
+      if (event_loop_) {
+        RunEventLoop(calls, outcomes);
+      } else {
+        ctx_->team.Run([&](Worker& worker) { CallOnce(calls[worker.id()], outcomes[worker.id()]); });
+      }
+    } catch (const std::exception&) {
+      error = std::current_exception();
     }
     const int threads = event_loop_ ? 1 : ctx_->team.size();
     double cpu = 0, off_cpu = 0;
@@ -108,8 +123,11 @@ class PythonKernel final : public Kernel {
     }
     timer.Add(Phase::kCompute, cpu / threads);
     timer.Add(python::OffCpuPhase(task_), off_cpu / threads);
-    auto scope = timer.Measure(Phase::kComm);
-    Reduce(calls, outcomes);
+    {
+      auto scope = timer.Measure(Phase::kComm);
+      Reduce(calls, outcomes);
+    }
+    if (error) std::rethrow_exception(error);
   }
 
   Verification Verify() override {
@@ -252,9 +270,13 @@ class PythonKernel final : public Kernel {
         PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i),
                         Py_BuildValue("(LL)", calls[i].a, calls[i].b));
       Ref args(Py_BuildValue("(OOO)", loop_.get(), function_.get(), list.get()));
-      Ref results = python::CallDriver("run_concurrently", args,
-                                       fmt::format("{} coroutines of {} raised", calls.size(),
-                                                   function_name_));
+      Ref results;
+      try {
+        results = python::CallDriver("run_concurrently", args, "");
+      } catch (const python::PythonError& e) {
+        throw python::PythonError(fmt::format("{} (one of {} coroutines) raised {}",
+                                              function_name_, calls.size(), e.what() + 2));
+      }
       for (std::size_t i = 0; i < calls.size(); ++i)
         Parse(PyList_GET_ITEM(results.get(), static_cast<Py_ssize_t>(i)), calls[i], outcomes[i]);
     }
@@ -280,30 +302,34 @@ class PythonKernel final : public Kernel {
     out.value = value;
   }
 
+  // Abandonable (core/collective.h): a rank whose task hangs must not hold the others'
+  // threads in a reduction for ever once the watchdog gives up on the run.
   void Reduce(const std::vector<Call>& calls, const std::vector<Outcome>& outcomes) {
-    long long counts[4] = {0, 0, 0, 0};  // done, false returns, counter, lost
-    double sums[2] = {0, 0};             // value, returned sum
+    // done, false returns, counter, lost, value, returned sum (counts exact below 2^53)
+    double sums[6] = {0, 0, 0, 0, 0, 0};
     double shortest = std::numeric_limits<double>::infinity();
     long long expected = 0;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      counts[0] += outcomes[i].done;
-      counts[1] += outcomes[i].false_returns;
-      sums[0] += outcomes[i].value;
-      sums[1] += outcomes[i].returned_sum;
+      sums[0] += static_cast<double>(outcomes[i].done);
+      sums[1] += static_cast<double>(outcomes[i].false_returns);
+      sums[4] += outcomes[i].value;
+      sums[5] += outcomes[i].returned_sum;
       shortest = std::min(shortest, outcomes[i].value);
       expected += calls[i].a - calls[i].b;
     }
     if (tasks_module_ && python::IsPairTask(task_) && task_ != Task::kCount) {
       python::Gil gil;
       Ref x = python::Check(PyObject_GetAttrString(tasks_module_.get(), "x"), "python");
-      counts[2] = PyLong_AsLongLong(x.get());
-      counts[3] = std::llabs(counts[2] - expected);
+      const long long counter = PyLong_AsLongLong(x.get());
+      sums[2] = static_cast<double>(counter);
+      sums[3] = static_cast<double>(std::llabs(counter - expected));
     }
-    MPI_Allreduce(MPI_IN_PLACE, counts, 4, MPI_LONG_LONG, MPI_SUM, ctx_->comm);
-    MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, ctx_->comm);
-    MPI_Allreduce(MPI_IN_PLACE, &shortest, 1, MPI_DOUBLE, MPI_MIN, ctx_->comm);
-    totals_ = {counts[0], counts[1], counts[2], counts[3],
-               task_ == Task::kSleep ? shortest : sums[0], sums[1]};
+    MPI_Request requests[2];
+    MPI_Iallreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, ctx_->comm, &requests[0]);
+    MPI_Iallreduce(MPI_IN_PLACE, &shortest, 1, MPI_DOUBLE, MPI_MIN, ctx_->comm, &requests[1]);
+    for (MPI_Request& request : requests) WaitOrAbandon(request);
+    totals_ = {std::llround(sums[0]), std::llround(sums[1]), std::llround(sums[2]),
+               std::llround(sums[3]), task_ == Task::kSleep ? shortest : sums[4], sums[5]};
   }
 
   // GIL held.

@@ -13,6 +13,8 @@ namespace {
 constexpr const char* kDriverSource = R"py(
 import asyncio, importlib.util, inspect, os, sys, traceback
 
+_ASYNCIO = os.path.dirname(asyncio.__file__) + os.sep  # its frames say nothing of the task
+
 class TaskError(Exception):
     """A task configured wrongly: reported as its message alone, without a traceback."""
 
@@ -23,7 +25,7 @@ def one_line(exc):
     if isinstance(exc, TaskError):
         return message
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename != "<parlab-driver>"]
+              if f.filename != "<parlab-driver>" and not f.filename.startswith(_ASYNCIO)]
     where = " > ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in frames[-8:])
     text = type(exc).__name__ + (": " + message if message else "")
     return text + (f" (traceback: {where})" if where else "")
