@@ -1,5 +1,6 @@
-// CPython object helpers for the python kernel's own files (includes Python.h, which must
-// come before any standard header). Every function here needs the GIL (python::Gil).
+// CPython object helpers for the python kernel's own files (includes Python.h, whose
+// feature macros agree with g++'s _GNU_SOURCE defaults, so include order does not matter).
+// Every function here needs the GIL (python::Gil).
 #pragma once
 
 #define PY_SSIZE_T_CLEAN

@@ -36,11 +36,11 @@ bool Running();
 int ThreadsInside();
 
 enum class Finalization {
-  kNotStarted,      // the interpreter never ran
-  kFinalized,       // Py_FinalizeEx returned 0
-  kFailed,          // Py_FinalizeEx reported an error (buffered output lost)
-  kThreadInside,    // skipped: a thread is still inside Python
-  kAlreadyDone,     // an earlier call finalised it
+  kNotStarted,    // the interpreter never ran
+  kFinalized,     // Py_FinalizeEx returned 0
+  kFailed,        // Py_FinalizeEx reported an error (buffered output lost)
+  kThreadInside,  // skipped: a thread is still inside Python
+  kAlreadyDone,   // an earlier call finalised it
 };
 
 // Finalises the interpreter (on the thread that started it) unless a thread is inside.

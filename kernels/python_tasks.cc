@@ -1,6 +1,7 @@
 #include "kernels/python_tasks.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,137 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 namespace parlab::python {
-
-// The loops are the seed programs' own; pair tasks return (ups done, downs done), range
-// tasks (items done, a figure to verify). Coroutine forms of CPU-bound tasks never await:
-// on one event loop they run one after the other, which is what asyncio gives them.
-const char* const kTasksSource = R"py(
-import asyncio, hashlib, os, random, threading, time, zlib
-
-x = 0                      # the counter tasks' shared counter (one per interpreter)
-LOCK = threading.Lock()
-ASYNC_LOCK = asyncio.Lock()
-SLEEP_S = 0.0
-FD = -1
-READ_BYTES = 0
-NATIVE = "sha256"
-BUFFER = b""
-DIGEST = b""
-
-def pattern_byte(offset):
-    return (offset * 131 + 7) & 255
-
-def _digest():
-    if NATIVE == "sha256":
-        return hashlib.sha256(BUFFER).digest()
-    return zlib.crc32(zlib.compress(BUFFER, 1)).to_bytes(4, "little")
-
-def configure(sleep_s, fd, read_bytes, native, native_bytes):
-    global SLEEP_S, FD, READ_BYTES, NATIVE, BUFFER, DIGEST
-    SLEEP_S, FD, READ_BYTES, NATIVE = sleep_s, fd, read_bytes, native
-    if native_bytes > 0:
-        BUFFER = random.Random(1).randbytes(native_bytes)
-        DIGEST = _digest()
-
-def count_pass(ups, downs):
-    i = -1
-    for i in range(ups):
-        pass
-    j = -1
-    for j in range(downs):
-        pass
-    return i + 1, j + 1
-
-def count_updown(ups, downs):
-    c = 0
-    for _ in range(ups):
-        c += 1
-    d = 0
-    for _ in range(downs):
-        d -= 1
-    return c, -d
-
-def locked_counter(ups, downs):
-    global x
-    for _ in range(ups):
-        with LOCK:
-            x += 1
-    for _ in range(downs):
-        with LOCK:
-            x -= 1
-    return ups, downs
-
-def unlocked_counter(ups, downs):
-    global x
-    for _ in range(ups):
-        x += 1
-    for _ in range(downs):
-        x -= 1
-    return ups, downs
-
-def sleep(begin, end):
-    shortest = float("inf")
-    for _ in range(begin, end):
-        start = time.perf_counter()
-        time.sleep(SLEEP_S)
-        shortest = min(shortest, time.perf_counter() - start)
-    return end - begin, shortest
-
-def _read_ok(data):
-    n = len(data)
-    return (n == READ_BYTES and n > 0 and data[0] == pattern_byte(0)
-            and data[n // 2] == pattern_byte(n // 2) and data[-1] == pattern_byte(n - 1))
-
-def file_read(begin, end):
-    good = 0
-    for _ in range(begin, end):
-        if _read_ok(os.pread(FD, READ_BYTES, 0)):
-            good += 1
-    return end - begin, good * READ_BYTES
-
-def native(begin, end):
-    good = 0
-    for _ in range(begin, end):
-        if _digest() == DIGEST:
-            good += 1
-    return end - begin, good
-
-async def count_pass_async(ups, downs):
-    return count_pass(ups, downs)
-
-async def count_updown_async(ups, downs):
-    return count_updown(ups, downs)
-
-async def locked_counter_async(ups, downs):
-    global x
-    for _ in range(ups):
-        async with ASYNC_LOCK:
-            x += 1
-    for _ in range(downs):
-        async with ASYNC_LOCK:
-            x -= 1
-    return ups, downs
-
-async def unlocked_counter_async(ups, downs):
-    return unlocked_counter(ups, downs)
-
-async def sleep_async(begin, end):
-    shortest = float("inf")
-    for _ in range(begin, end):
-        start = time.perf_counter()
-        await asyncio.sleep(SLEEP_S)
-        shortest = min(shortest, time.perf_counter() - start)
-    return end - begin, shortest
-
-async def file_read_async(begin, end):
-    return file_read(begin, end)  # blocks the loop: asyncio has no file reads of its own
-
-async def native_async(begin, end):
-    return native(begin, end)
-)py";
 
 namespace {
 
@@ -206,7 +77,7 @@ bool IsIdentifier(const std::string& name) {
 std::string CheckUserTask(const KernelParams& params, const std::string& model) {
   const std::string& path = params.String("module");
   if (path.empty()) return "task = 'user' needs module = \"path/to/file.py\"";
-  struct stat info{};
+  struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     return fmt::format("module = '{}': {}", path, std::strerror(errno));
   if (!S_ISREG(info.st_mode)) return fmt::format("module = '{}' is not a regular file", path);
@@ -251,7 +122,8 @@ ScratchFile::ScratchFile(const std::string& dir, std::int64_t bytes) {
   for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
     unsigned char random[12];
     if (getrandom(random, sizeof random, 0) != static_cast<ssize_t>(sizeof random))
-      throw std::runtime_error(std::string("python: file_read: getrandom: ") + std::strerror(errno));
+      throw std::runtime_error(std::string("python: file_read: getrandom: ") +
+                               std::strerror(errno));
     path = dir + "/parlab-python-" + Hex(random, sizeof random) + ".dat";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd_ < 0 && errno != EEXIST)
@@ -284,37 +156,142 @@ ScratchFile& ScratchFile::operator=(ScratchFile&& other) noexcept {
   return *this;
 }
 
+std::vector<Call> SplitCalls(Task task, long long n, int rank, int ranks, int units) {
+  std::vector<Call> calls(static_cast<std::size_t>(units));
+  const int total = ranks * units;
+  const Range mine = Partition(n, ranks, rank);
+  for (int u = 0; u < units; ++u) {
+    Call& call = calls[static_cast<std::size_t>(u)];
+    if (!IsPairTask(task)) {
+      const Range part = Partition(mine.size(), units, u);
+      call = {mine.begin + part.begin, mine.begin + part.end};
+      continue;
+    }
+    // Even global workers count up (add), odd ones down; one worker does both.
+    const int global = rank * units + u;
+    if (total == 1) {
+      call = {n, n};
+      continue;
+    }
+    const int members = global % 2 == 0 ? (total + 1) / 2 : total / 2;
+    const long long share = Partition(n, members, global / 2).size();
+    call = global % 2 == 0 ? Call{share, 0} : Call{0, share};
+  }
+  return calls;
+}
+
+Verification VerifyTotals(const TaskInputs& in, const Totals& totals) {
+  const long long n = in.n;
+  switch (in.task) {
+    case Task::kCount:
+      return {totals.done == n && totals.value == static_cast<double>(n),
+              fmt::format("{} of {} iterations counted up and {:.0f} of {} down", totals.done, n,
+                          totals.value, n)};
+    case Task::kLockedCounter:
+    case Task::kUnlockedCounter: {
+      const bool all = totals.done == n && totals.value == static_cast<double>(n);
+      const std::string done =
+          fmt::format("{} + {:.0f} of {} updates done", totals.done, totals.value, 2 * n);
+      if (in.task == Task::kLockedCounter)
+        return {all && totals.counter == 0 && totals.lost == 0,
+                fmt::format("{}, counter ended at {} (must be 0)", done, totals.counter)};
+      return {all && totals.lost <= 2 * n,
+              fmt::format("{}, unlocked counter ended at {}: {} updates lost", done, totals.counter,
+                          totals.lost)};
+    }
+    case Task::kSleep:
+      return {totals.done == n && (n == 0 || totals.value >= in.sleep_s - 1e-6),
+              fmt::format("{} of {} sleeps done; shortest {:.1f} us (requested {:.1f} us)",
+                          totals.done, n, totals.value * 1e6, in.sleep_s * 1e6)};
+    case Task::kFileRead:
+      return {totals.done == n && totals.value == static_cast<double>(n * in.read_bytes),
+              fmt::format("{} of {} reads done, {:.0f} of {} bytes verified", totals.done, n,
+                          totals.value, n * in.read_bytes)};
+    case Task::kNative:
+      return {totals.done == n && totals.value == static_cast<double>(n),
+              fmt::format("{} of {} calls done, {:.0f} {} results of the {} KiB buffer match",
+                          totals.done, n, totals.value, in.native, in.native_bytes / 1024)};
+    case Task::kUser:
+      return {totals.done == n && totals.false_returns == 0,
+              fmt::format("{} returned for {} of {} items; {} call(s) returned False", in.function,
+                          totals.done, n, totals.false_returns)};
+  }
+  return {false, "unknown task"};
+}
+
+Work TaskWork(const TaskInputs& in) {
+  const double n = static_cast<double>(in.n);
+  switch (in.task) {
+    case Task::kCount:
+      return {2 * n, "item", "Mloops/s", 1e6};
+    case Task::kLockedCounter:
+    case Task::kUnlockedCounter:
+      return {2 * n, "item", "Mupdates/s", 1e6};
+    case Task::kSleep:
+      return {n, "item", "tasks/s", 1};
+    case Task::kFileRead:
+      return {n * static_cast<double>(in.read_bytes), "byte", "GB/s", 1e9};
+    case Task::kNative:
+      return {n * static_cast<double>(in.native_bytes), "byte", "GB/s", 1e9};
+    case Task::kUser:
+      return {n, "item", "items/s", 1};
+  }
+  return {};
+}
+
 std::vector<ParamSpec> TaskParams() {
-  return {{"task", ParamType::kString, std::string("count"),
-        "count | locked_counter | unlocked_counter | sleep | file_read | native | user",
-        {"count", "locked_counter", "unlocked_counter", "sleep", "file_read", "native", "user"}},
-       {"count_loop", ParamType::kString, std::string("updown"),
-        "count: updown (c += 1 / c -= 1, the seeds' pair) | pass (for _ in range(n): pass)",
-        {"updown", "pass"}},
-       {"switch_interval_ms", ParamType::kDouble, 5.0,
-        "CPython's GIL switch interval (sys.setswitchinterval), recorded as switch_interval", {},
-        0},
-       {"sleep_ms", ParamType::kDouble, 5.0, "sleep: each task's time.sleep / asyncio.sleep", {},
-        0},
-       {"read_kib", ParamType::kInt, std::int64_t{1024},
-        "file_read: KiB each task reads with os.pread (GIL released) from a scratch file", {}, 1},
-       {"dir", ParamType::kString, std::string("/tmp"),
-        "file_read: where the scratch file is made (unpredictable name, unlinked at once)"},
-       {"native", ParamType::kString, std::string("sha256"),
-        "native: hashlib.sha256 | zlib (compress, level 1) of a buffer: C code that releases "
-        "the GIL", {"sha256", "zlib"}},
-       {"native_kib", ParamType::kInt, std::int64_t{4096}, "native: the buffer's size in KiB",
-        {}, 1},
-       {"async_tasks", ParamType::kInt, std::int64_t{64},
-        "async: concurrent coroutines per rank (at most one per item for range tasks)", {}, 1},
-       {"module", ParamType::kString, std::string(""),
-        "user: path of the Python file (from the working directory); its directory joins "
-        "sys.path"},
-       {"function", ParamType::kString, std::string(""),
-        "user: def name(begin, end), called once per worker with its items; False fails "
-        "verification, numbers are summed into returned_sum"},
-       {"coroutine", ParamType::kString, std::string(""),
-        "user, model async: async def name(begin, end), one per concurrent coroutine"}};
+  return {
+      {"task",
+       ParamType::kString,
+       std::string("count"),
+       "count | locked_counter | unlocked_counter | sleep | file_read | native | user",
+       {"count", "locked_counter", "unlocked_counter", "sleep", "file_read", "native", "user"}},
+      {"count_loop",
+       ParamType::kString,
+       std::string("updown"),
+       "count: updown (c += 1 / c -= 1, the seeds' pair) | pass (for _ in range(n): pass)",
+       {"updown", "pass"}},
+      {"switch_interval_ms",
+       ParamType::kDouble,
+       5.0,
+       "CPython's GIL switch interval (sys.setswitchinterval), recorded as switch_interval",
+       {},
+       0},
+      {"sleep_ms", ParamType::kDouble, 5.0, "sleep: each task's time.sleep / asyncio.sleep", {}, 0},
+      {"read_kib",
+       ParamType::kInt,
+       std::int64_t{1024},
+       "file_read: KiB each task reads with os.pread (GIL released) from a scratch file",
+       {},
+       1},
+      {"dir", ParamType::kString, std::string("/tmp"),
+       "file_read: where the scratch file is made (unpredictable name, unlinked at once)"},
+      {"native",
+       ParamType::kString,
+       std::string("sha256"),
+       "native: hashlib.sha256 | zlib (compress, level 1) of a buffer: C code that releases "
+       "the GIL",
+       {"sha256", "zlib"}},
+      {"native_kib",
+       ParamType::kInt,
+       std::int64_t{4096},
+       "native: the buffer's size in KiB",
+       {},
+       1},
+      {"async_tasks",
+       ParamType::kInt,
+       std::int64_t{64},
+       "async: concurrent coroutines per rank (at most one per item for range tasks)",
+       {},
+       1},
+      {"module", ParamType::kString, std::string(""),
+       "user: path of the Python file (from the working directory); its directory joins "
+       "sys.path"},
+      {"function", ParamType::kString, std::string(""),
+       "user: def name(begin, end), called once per worker with its items; False fails "
+       "verification, numbers are summed into returned_sum"},
+      {"coroutine", ParamType::kString, std::string(""),
+       "user, model async: async def name(begin, end), one per concurrent coroutine"}};
 }
 
 // Before any work, on every run: what can be told without running Python.
@@ -327,7 +304,7 @@ std::string CheckTaskParams(const KernelParams& params, const std::string& model
       return fmt::format("key '{}' is for task = 'user', not task = '{}'", key,
                          params.String("task"));
   if (params.String("task") == "file_read") {
-    struct stat info{};
+    struct stat info {};
     const std::string& dir = params.String("dir");
     if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
       return fmt::format("dir = '{}' is not a directory (file_read creates its file there)", dir);

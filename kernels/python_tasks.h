@@ -31,6 +31,41 @@ const char* TaskName(Task task);
 // them. Every other task gets a [begin, end) range of the items.
 bool IsPairTask(Task task);
 
+// What a run's task is given (from the kernel's parameters).
+struct TaskInputs {
+  Task task = Task::kCount;
+  long long n = 0;  // the run's size
+  double sleep_s = 0;
+  std::int64_t read_bytes = 0;
+  std::string native;  // sha256 | zlib
+  std::int64_t native_bytes = 0;
+  std::string function;  // the Python function (or coroutine) called
+};
+
+// A repetition's figures, summed over the ranks.
+struct Totals {
+  long long done = 0;           // items done, or the ups of pair tasks
+  long long false_returns = 0;  // user task: calls that returned False
+  long long counter = 0;        // counter tasks: the counters summed
+  long long lost = 0;           // counter tasks: sum over ranks of |counter - expected|
+  double value = 0;             // downs, bytes or digests verified; shortest sleep (minimum)
+  double returned_sum = 0;      // user task: the numbers its calls returned
+};
+
+// The harness's verification of a repetition, and the work of one, for rates.
+Verification VerifyTotals(const TaskInputs& in, const Totals& totals);
+Work TaskWork(const TaskInputs& in);
+
+// One call of a task's function: (ups, downs) for pair tasks, [begin, end) otherwise.
+struct Call {
+  long long a = 0;
+  long long b = 0;
+};
+
+// The calls of `rank`'s `units` workers (threads, or coroutines) when `n` items are split
+// over the ranks, then over each rank's units.
+std::vector<Call> SplitCalls(Task task, long long n, int rank, int ranks, int units);
+
 // Where the part of a call's wall time its thread spent off the CPU goes: lock_wait for
 // CPU-bound tasks (waiting for the GIL), wait for sleeps and user code, io for reads.
 Phase OffCpuPhase(Task task);

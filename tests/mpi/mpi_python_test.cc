@@ -56,8 +56,11 @@ bool Contains(const std::string& text, const std::string& part) {
 
 TEST(MpiPython, EveryTaskVerifiesOnEveryShapeWithSizesNotDivisibleByTheRanks) {
   const std::vector<std::pair<std::string, std::map<std::string, ParamValue>>> tasks = {
-      {"count", {}}, {"count", {{"count_loop", std::string("pass")}}},
-      {"locked_counter", {}}, {"unlocked_counter", {}}, {"sleep", {{"sleep_ms", 0.2}}},
+      {"count", {}},
+      {"count", {{"count_loop", std::string("pass")}}},
+      {"locked_counter", {}},
+      {"unlocked_counter", {}},
+      {"sleep", {{"sleep_ms", 0.2}}},
       {"file_read", {{"read_kib", std::int64_t{32}}, {"dir", ::testing::TempDir()}}},
       {"native", {{"native_kib", std::int64_t{128}}}}};
   for (const auto& [task, params] : tasks) {
@@ -84,21 +87,22 @@ TEST(MpiPython, LockedCounterEndsAtZeroAcrossRanks) {
 TEST(MpiPython, UnlockedCounterOnSeparateProcessesLosesNothing) {
   // One worker per interpreter: no other thread can interleave with its updates.
   if (WorldSize() == 1) GTEST_SKIP() << "needs 2+ ranks";
-  const RunRecord r = Measure(Task("unlocked_counter", "processes", {WorldSize(), 1}, 100000),
-                              MPI_COMM_WORLD);
+  const RunRecord r =
+      Measure(Task("unlocked_counter", "processes", {WorldSize(), 1}, 100000), MPI_COMM_WORLD);
   if (!Root()) return;
   EXPECT_EQ(r.status, "ok") << r.message;
   EXPECT_EQ(Result(r, "lost_updates"), 0.0);
 }
 
 TEST(MpiPython, EachRankRunsItsPartInAnInterpreterOfItsOwnProcess) {
-  const std::string path = WriteModule("pid", "import os\n"
-                                              "def pid(begin, end):\n    return os.getpid()\n");
+  const std::string path = WriteModule("pid",
+                                       "import os\n"
+                                       "def pid(begin, end):\n    return os.getpid()\n");
   double pids = static_cast<double>(getpid());
   MPI_Allreduce(MPI_IN_PLACE, &pids, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   const int p = WorldSize();
-  const RunRecord r = Measure(User(path, "pid", p == 1 ? "serial" : "processes", {p, 1}, 1000),
-                              MPI_COMM_WORLD);
+  const RunRecord r =
+      Measure(User(path, "pid", p == 1 ? "serial" : "processes", {p, 1}, 1000), MPI_COMM_WORLD);
   if (!Root()) return;
   EXPECT_EQ(r.status, "ok") << r.message;
   EXPECT_EQ(Result(r, "returned_sum"), pids);
@@ -123,8 +127,8 @@ N = 1000
     EXPECT_TRUE(Contains(r.message, path + ":4 in work)")) << r.message;
     EXPECT_EQ(r.message.find('\n'), std::string::npos);
   }
-  const RunRecord next = Measure(Task("count", WorldShapes()[0].first, WorldShapes()[0].second, 100),
-                                 MPI_COMM_WORLD);
+  const RunRecord next =
+      Measure(Task("count", WorldShapes()[0].first, WorldShapes()[0].second, 100), MPI_COMM_WORLD);
   if (Root()) EXPECT_EQ(next.status, "ok") << next.message;
 }
 
@@ -138,6 +142,7 @@ def work(begin, end):
 N = 100
 )py");
   const int p = WorldSize();
+  python::Start();  // started long ago in any case: the first test ran Python
   RunSpec spec = User(path, "work", p == 1 ? "serial" : "processes", {p, 1}, 100, 3);
   spec.timeout_s = 0.3;
   std::vector<double> rows;

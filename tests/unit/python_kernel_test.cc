@@ -97,9 +97,9 @@ TEST(PythonKernel, UnlockedCounterIsExactAloneAndItsLossIsTheCounterWithMany) {
   EXPECT_EQ(Result(one, "final_value"), 0.0);
   EXPECT_EQ(Result(one, "lost_updates"), 0.0);
   for (double interval_ms : {5.0, 0.001}) {
-    const RunRecord two = Measure(Task("unlocked_counter", "threads", {1, 2}, 200000,
-                                       {{"switch_interval_ms", interval_ms}}),
-                                  MPI_COMM_SELF);
+    const RunRecord two = Measure(
+        Task("unlocked_counter", "threads", {1, 2}, 200000, {{"switch_interval_ms", interval_ms}}),
+        MPI_COMM_SELF);
     EXPECT_EQ(two.status, "ok") << two.message;
     EXPECT_EQ(Result(two, "switch_interval"), interval_ms * 1e-3);
     // One adding and one subtracting worker: whatever is lost shows in the counter.
@@ -126,8 +126,8 @@ TEST(PythonKernel, SleepsAreOffTheCpuInTheWaitPhaseAndFileReadsAreIo) {
   }
   EXPECT_GE(Result(sleep, "shortest_wait"), 0.002 - 1e-6);
   EXPECT_TRUE(Contains(sleep.notes.at("phases"), "wait"));
-  const RunRecord read = Measure(Task("file_read", "serial", {1, 1}, 3, {{"dir", ::testing::TempDir()}}),
-                                 MPI_COMM_SELF);
+  const RunRecord read = Measure(
+      Task("file_read", "serial", {1, 1}, 3, {{"dir", ::testing::TempDir()}}), MPI_COMM_SELF);
   EXPECT_TRUE(Contains(read.notes.at("phases"), "io ("));
   const RunRecord count = Measure(Task("count", "threads", {1, 2}, 1000), MPI_COMM_SELF);
   EXPECT_TRUE(Contains(count.notes.at("phases"), "lock_wait (the GIL)"));
@@ -136,9 +136,9 @@ TEST(PythonKernel, SleepsAreOffTheCpuInTheWaitPhaseAndFileReadsAreIo) {
 TEST(PythonKernel, FileReadLeavesNoFileInItsDirectory) {
   const std::string dir = TempPath("scratch-dir");
   std::filesystem::create_directory(dir);
-  const RunRecord r = Measure(Task("file_read", "threads", {1, 2}, 9,
-                                   {{"dir", dir}, {"read_kib", std::int64_t{8}}}),
-                              MPI_COMM_SELF);
+  const RunRecord r = Measure(
+      Task("file_read", "threads", {1, 2}, 9, {{"dir", dir}, {"read_kib", std::int64_t{8}}}),
+      MPI_COMM_SELF);
   EXPECT_EQ(r.status, "ok") << r.message;
   EXPECT_TRUE(std::filesystem::is_empty(dir));
   std::filesystem::remove(dir);
@@ -187,14 +187,16 @@ async def cwork(begin, end):
 )py");
   for (const auto& [model, shape] : kModels) {
     const bool async = std::string(model) == "async";
-    const RunRecord r = Measure(User(path, async ? "cwork" : "work", model, shape, 100), MPI_COMM_SELF);
+    const RunRecord r =
+        Measure(User(path, async ? "cwork" : "work", model, shape, 100), MPI_COMM_SELF);
     EXPECT_EQ(r.status, "error") << model;
     EXPECT_EQ(r.repetitions, 0);
-    EXPECT_TRUE(Contains(r.message, async ? "cwork (one of 64 coroutines) raised " : "failed: work("))
+    EXPECT_TRUE(
+        Contains(r.message, async ? "cwork (one of 64 coroutines) raised " : "failed: work("))
         << r.message;
-    EXPECT_TRUE(Contains(r.message, "raised ZeroDivisionError: division by zero (traceback: " +
-                                        path + (async ? ":9 in cwork > " : ":3 in work > ") +
-                                        path + ":6 in helper)"))
+    EXPECT_TRUE(Contains(r.message,
+                         "raised ZeroDivisionError: division by zero (traceback: " + path +
+                             (async ? ":9 in cwork > " : ":3 in work > ") + path + ":6 in helper)"))
         << r.message;
     EXPECT_FALSE(Contains(r.message, "\n")) << r.message;
   }
@@ -215,12 +217,17 @@ value = 3
   const std::string broken = WriteModule("broken", "import no_such_module_here\n");
   const std::string syntax = WriteModule("syntax", "def f(:\n    pass\n");
   const std::vector<std::pair<RunSpec, std::string>> cases = {
-      {User(path, "missing", "serial", {1, 1}, 1), "function = 'missing': " + path + " has no such function"},
-      {User(path, "one", "serial", {1, 1}, 1), "defines one(a), which cannot be called as one(begin, end)"},
+      {User(path, "missing", "serial", {1, 1}, 1),
+       "function = 'missing': " + path + " has no such function"},
+      {User(path, "one", "serial", {1, 1}, 1),
+       "defines one(a), which cannot be called as one(begin, end)"},
       {User(path, "value", "threads", {1, 2}, 1), "in " + path + " it is a int, not a function"},
-      {User(path, "coro", "serial", {1, 1}, 1), "it is a coroutine function: give it as coroutine ="},
-      {User(path, "plain", "async", {1, 1}, 1), "coroutine = 'plain': in " + path + " it is not a coroutine function"},
-      {User(broken, "f", "serial", {1, 1}, 1), "raised while loading: ModuleNotFoundError: No module named 'no_such_module_here'"},
+      {User(path, "coro", "serial", {1, 1}, 1),
+       "it is a coroutine function: give it as coroutine ="},
+      {User(path, "plain", "async", {1, 1}, 1),
+       "coroutine = 'plain': in " + path + " it is not a coroutine function"},
+      {User(broken, "f", "serial", {1, 1}, 1),
+       "raised while loading: ModuleNotFoundError: No module named 'no_such_module_here'"},
       {User(syntax, "f", "serial", {1, 1}, 1), "raised while loading: SyntaxError: "}};
   for (const auto& [spec, expected] : cases) {
     const RunRecord r = Measure(spec, MPI_COMM_SELF);
@@ -245,23 +252,26 @@ TEST(PythonKernel, ConfigErrorsComeBeforeAnyWork) {
   EXPECT_TRUE(Contains(ConfigErrorOf("models = [\"threads\", \"gil\"]\nthreads = 2\n"),
                        "python.toml:4: kernel 'python' does not run under model 'gil': its threads "
                        "already take CPython's real GIL"));
-  EXPECT_TRUE(Contains(ConfigErrorOf("task = \"user\"\nmodule = \"/no/such.py\"\nfunction = \"f\"\n"),
-                       "python.toml:1: [[run]] #1 (kernel python, model serial): module = "
-                       "'/no/such.py': No such file or directory"));
+  EXPECT_TRUE(
+      Contains(ConfigErrorOf("task = \"user\"\nmodule = \"/no/such.py\"\nfunction = \"f\"\n"),
+               "python.toml:1: [[run]] #1 (kernel python, model serial): module = "
+               "'/no/such.py': No such file or directory"));
   EXPECT_TRUE(Contains(ConfigErrorOf("task = \"user\"\nmodule = \"" + module + "\"\n"),
                        "needs function = \"name\""));
   EXPECT_TRUE(Contains(ConfigErrorOf("task = \"user\"\nmodule = \"" + module +
                                      "\"\nfunction = \"f\"\nmodels = [\"async\"]\n"),
                        "model 'async' runs coroutines: task = 'user' needs coroutine = \"name\""));
-  EXPECT_TRUE(Contains(ConfigErrorOf("task = \"user\"\nmodule = \"" + module + "\"\nfunction = \"a-b\"\n"),
-                       "function = 'a-b' is not a Python identifier"));
+  EXPECT_TRUE(
+      Contains(ConfigErrorOf("task = \"user\"\nmodule = \"" + module + "\"\nfunction = \"a-b\"\n"),
+               "function = 'a-b' is not a Python identifier"));
   EXPECT_TRUE(Contains(ConfigErrorOf("function = \"f\"\n"), "key 'function' is for task = 'user'"));
-  EXPECT_TRUE(Contains(ConfigErrorOf("switch_interval_ms = 0\n"), "'switch_interval_ms' must be more than 0"));
+  EXPECT_TRUE(Contains(ConfigErrorOf("switch_interval_ms = 0\n"),
+                       "'switch_interval_ms' must be more than 0"));
   EXPECT_TRUE(Contains(ConfigErrorOf("task = \"file_read\"\ndir = \"/no/such/dir\"\n"),
                        "dir = '/no/such/dir' is not a directory"));
   // Without a models key the gil model is left out, not an error.
-  const Experiment fine = ParseExperiment(
-      "[[run]]\nkernel = \"python\"\nsize = 10\nthreads = [1, 2]\n", "python.toml");
+  const Experiment fine =
+      ParseExperiment("[[run]]\nkernel = \"python\"\nsize = 10\nthreads = [1, 2]\n", "python.toml");
   for (const RunSpec& spec : fine.runs) EXPECT_NE(spec.model, "gil");
   EXPECT_EQ(fine.runs.size(), 2u);  // serial, threads
 }
@@ -279,7 +289,8 @@ def blocks(begin, end):
   };
   const auto runs = [] {
     for (const auto& [model, shape] : kModels) {
-      Measure(Task("native", model, shape, 4, {{"native_kib", std::int64_t{16}}}, 10), MPI_COMM_SELF);
+      Measure(Task("native", model, shape, 4, {{"native_kib", std::int64_t{16}}}, 10),
+              MPI_COMM_SELF);
       Measure(Task("locked_counter", model, shape, 100, {}, 10), MPI_COMM_SELF);
       Measure(Task("sleep", model, shape, 4, {{"sleep_ms", 0.01}}, 10), MPI_COMM_SELF);
     }
@@ -294,9 +305,12 @@ def blocks(begin, end):
 TEST(PythonKernel, InterpreterFinalisesAtTheEndRunningAtexitHandlers) {
   g_atexit_marker = TempPath("atexit-ran");
   std::filesystem::remove(g_atexit_marker);
-  const std::string path = WriteModule("atexit", "import atexit\n"
-      "atexit.register(lambda: open('" + g_atexit_marker + "', 'w').write('finalised'))\n"
-      "def f(begin, end):\n    pass\n");
+  const std::string path = WriteModule("atexit",
+                                       "import atexit\n"
+                                       "atexit.register(lambda: open('" +
+                                           g_atexit_marker +
+                                           "', 'w').write('finalised'))\n"
+                                           "def f(begin, end):\n    pass\n");
   EXPECT_EQ(Measure(User(path, "f", "serial", {1, 1}, 1), MPI_COMM_SELF).status, "ok");
   EXPECT_FALSE(std::filesystem::exists(g_atexit_marker));  // not before the end
 }
@@ -311,6 +325,7 @@ def spin(begin, end):
 def slow(begin, end):
     time.sleep(0.1)
 )py");
+  python::Start();  // its start-up (slow under sanitizers) is not the runs' to time
   RunSpec slow = User(path, "slow", "serial", {1, 1}, 1, 50);
   slow.timeout_s = 0.35;
   std::vector<double> rows;
