@@ -63,6 +63,8 @@ int List() {
     fmt::print("  {:<11} {}\n", k.name, k.doc);
     fmt::print("  {:<11}   size: {}\n", "", k.size_doc);
     for (const ParamSpec& p : k.params) fmt::print("  {:<11}   {}\n", "", ParamDoc(p));
+    for (const auto& [model, why] : k.refused_models)
+      fmt::print("  {:<11}   not under model {}: {}\n", "", model, why);
   }
   fmt::print("\nExecution models (shapes from each [[run]]'s ranks x threads):\n");
   for (const auto& m : ModelTable())
