@@ -37,7 +37,6 @@ class WaitKernel final : public Kernel {
     tasks_ = params.size();
     wait_s_ = params.Double("wait_us") * 1e-6;
     work_s_ = params.Double("work_us") * 1e-6;
-    work_releases_lock_ = params.Bool("work_releases_lock");
   }
 
   void Run(PhaseTimer& timer) override {
@@ -59,11 +58,7 @@ class WaitKernel final : public Kernel {
       double my_busy = 0;
       for (long long t = part.begin; t < part.end; ++t) {
         const double work_start = NowSeconds();
-        if (work_releases_lock_) {
-          worker.Blocking([&] { SpinSeconds(work_s_); });
-        } else {
-          SpinSeconds(work_s_);
-        }
+        SpinSeconds(work_s_);
         my_busy += NowSeconds() - work_start;
         double waited = 0;
         worker.Blocking([&] {
@@ -154,7 +149,6 @@ class WaitKernel final : public Kernel {
   long long tasks_ = 0;
   double wait_s_ = 0;
   double work_s_ = 0;
-  bool work_releases_lock_ = false;
   long long completed_ = 0;
   double shortest_wait_ = 0;
   int most_in_flight_ = 0;
@@ -167,10 +161,7 @@ KernelInfo WaitKernelInfo() {
           "latency-bound tasks: CPU work then a timed wait (stands for network or disk)",
           "total number of tasks (split over ranks and threads)",
           {{"wait_us", ParamType::kDouble, 1000.0, "wait per task in microseconds", {}, 0},
-           {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0},
-           {"work_releases_lock", ParamType::kBool, false,
-            "gil model: the CPU work runs with the lock released, as C code that releases "
-            "CPython's GIL does (hashlib, zlib)"}},
+           {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0}},
           [] { return std::make_unique<WaitKernel>(); },
           /*has_event_loop=*/true};
 }

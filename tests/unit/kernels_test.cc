@@ -173,17 +173,6 @@ TEST(Wait, EveryTaskWaitsAtLeastItsDurationAndTimeIsInTheWaitPhase) {
   }
 }
 
-TEST(Wait, WorkWithTheLockReleasedCompletesEveryTaskUnderEveryModel) {
-  for (const auto& [model, shape] : kSingleRankShapes) {
-    const RunRecord r = Measure(MakeSpec("wait", model, shape, 9,
-                                         {{"wait_us", 0.0}, {"work_us", 200.0},
-                                          {"work_releases_lock", true}}),
-                                MPI_COMM_SELF);
-    EXPECT_EQ(r.status, "ok") << model << ": " << r.message;
-    EXPECT_EQ(Result(r, "tasks_completed"), 9.0);
-  }
-}
-
 TEST(Wait, AsyncKeepsEveryWaitPendingAtOnceSerialOneThreadsAtMostT) {
   const auto run = [](const char* model, Shape shape) {
     return Measure(MakeSpec("wait", model, shape, 12, {{"wait_us", 300.0}, {"work_us", 20.0}}),
