@@ -76,6 +76,18 @@ TEST(Counter, SafeVariantsEndAtZeroUnderEveryModel) {
   }
 }
 
+TEST(Counter, UpdatesWithTheLockReleasedStayExactUnderEveryModel) {
+  for (const char* variant : {"mutex", "atomic", "reduction"}) {
+    for (const auto& [model, shape] : kSingleRankShapes) {
+      const RunRecord r = Measure(MakeSpec("counter", model, shape, 20001,
+                                           {{"variant", std::string(variant)}, {"release_lock", true}}),
+                                  MPI_COMM_SELF);
+      EXPECT_EQ(r.status, "ok") << variant << " " << model << ": " << r.message;
+      EXPECT_EQ(Result(r, "final_value"), 0.0) << variant << " " << model;
+    }
+  }
+}
+
 TEST(Counter, RacyVariantIsExactWithOneWorkerAndBoundedWithMany) {
   const RunRecord one = Measure(
       MakeSpec("counter", "serial", {1, 1}, 100000, {{"variant", std::string("racy")}}), MPI_COMM_SELF);
