@@ -80,8 +80,8 @@ TARGETS = [
 # threads/serial ratio on the task; within 15 % means 0.85-1.15.
 PAIRS = [
     ("count <-> counter reduction", py("count", "threads", (1, 2)), py("count", "serial", SERIAL),
-     cpp("counter", "gil", (1, 2), variant="reduction", release_lock="false"),
-     cpp("counter", "serial", SERIAL, variant="reduction", release_lock="false")),
+     cpp("counter", "gil", (1, 2), variant="reduction", without_lock="false"),
+     cpp("counter", "serial", SERIAL, variant="reduction", without_lock="false")),
     ("locked_counter <-> counter mutex", py("locked_counter", "threads", (1, 2)),
      py("locked_counter", "serial", SERIAL), cpp("counter", "gil", (1, 2), variant="mutex"),
      cpp("counter", "serial", SERIAL, variant="mutex")),
@@ -90,8 +90,8 @@ PAIRS = [
      cpp("wait", "serial", SERIAL, wait_us=5000)),
     ("native <-> counter, lock released", py("native", "threads", (1, 2)),
      py("native", "serial", SERIAL),
-     cpp("counter", "gil", (1, 2), variant="reduction", release_lock="true"),
-     cpp("counter", "serial", SERIAL, variant="reduction", release_lock="true")),
+     cpp("counter", "gil", (1, 2), variant="reduction", without_lock="true"),
+     cpp("counter", "serial", SERIAL, variant="reduction", without_lock="true")),
 ]
 
 

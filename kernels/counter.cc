@@ -1,4 +1,6 @@
-#include "kernels/counter.h"
+// The shared-counter experiment: one group of workers adds 1, the other subtracts 1,
+// n times each. Synchronised variants must end at exactly 0; `racy` shows lost updates.
+#include "core/kernel.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -10,15 +12,11 @@ namespace {
 constexpr std::int64_t kCheckpointEvery = 256;
 
 enum class Variant { kMutex, kAtomic, kCritical, kReduction, kRacy };
-
-Variant ParseVariant(const std::string& name) {
-  if (name == "mutex") return Variant::kMutex;
-  if (name == "atomic") return Variant::kAtomic;
-  if (name == "critical") return Variant::kCritical;
-  if (name == "reduction") return Variant::kReduction;
-  if (name == "racy") return Variant::kRacy;
-  throw std::invalid_argument("unknown counter variant '" + name + "'");
-}
+constexpr EnumNames<Variant, 5> kVariants{{{{Variant::kMutex, "mutex"},
+                                            {Variant::kAtomic, "atomic"},
+                                            {Variant::kCritical, "critical"},
+                                            {Variant::kReduction, "reduction"},
+                                            {Variant::kRacy, "racy"}}}};
 
 // Worker w of all ranks x threads: even workers add, odd ones subtract. A single worker
 // does both. Each group's n updates are split evenly among its members.
@@ -40,8 +38,8 @@ class CounterKernel final : public Kernel {
   void Setup(const KernelParams& params, RunContext& ctx) override {
     ctx_ = &ctx;
     n_ = params.size();
-    variant_ = ParseVariant(params.String("variant"));
-    release_lock_ = params.Bool("release_lock");
+    variant_ = params.Choice("variant", kVariants);
+    without_lock_ = params.Bool("without_lock");
   }
 
   void Run(PhaseTimer& timer) override {
@@ -101,10 +99,10 @@ class CounterKernel final : public Kernel {
     }
   }
 
-  // With release_lock the loop runs with the model's lock released (no checkpoints then),
+  // With without_lock the loop runs with the model's lock released (no checkpoints then),
   // as C code that releases CPython's GIL runs.
   std::int64_t Update(Worker& worker, std::int64_t delta, std::int64_t count) {
-    if (!release_lock_ || !worker.shares_lock()) return UpdateLoop(worker, delta, count);
+    if (!without_lock_ || !worker.shares_lock()) return UpdateLoop(worker, delta, count);
     std::int64_t done = 0;
     worker.Blocking([&] {
       Worker unlocked(worker.id(), worker.count(), nullptr);
@@ -151,7 +149,7 @@ class CounterKernel final : public Kernel {
   RunContext* ctx_ = nullptr;
   std::int64_t n_ = 0;
   Variant variant_ = Variant::kAtomic;
-  bool release_lock_ = false;
+  bool without_lock_ = false;
   std::atomic<std::int64_t> shared_{0};
   std::int64_t plain_ = 0;
   std::mutex mutex_;
@@ -159,19 +157,24 @@ class CounterKernel final : public Kernel {
   std::int64_t updates_ = 0;
 };
 
+KernelInfo CounterKernelInfo() {
+  return {.name = "counter",
+          .doc = "+1 and -1 workers on one shared counter (synchronisation cost, lost updates)",
+          .size_doc = "updates per group: n additions and n subtractions in all",
+          .params = {{"variant", ParamType::kString, std::string("atomic"),
+                      "mutex | atomic | critical (omp) | reduction (private sums, combined) | racy",
+                      kVariants.All()},
+                     {"without_lock", ParamType::kBool, false,
+                      "gil model: the updates run with the lock released, as C code that "
+                      "releases CPython's GIL does (hashlib, zlib): the python kernel's native "
+                      "task in C++"}},
+          .make = [] { return std::make_unique<CounterKernel>(); },
+          .bound = Bound::kSynchronisation,
+          .test_size = 5000};
+}
+
 }  // namespace
 
-KernelInfo CounterKernelInfo() {
-  return {"counter",
-          "+1 and -1 workers on one shared counter (synchronisation cost, lost updates)",
-          "updates per group: n additions and n subtractions in all",
-          {{"variant", ParamType::kString, std::string("atomic"),
-            "mutex | atomic | critical (omp) | reduction (private sums, combined) | racy",
-            {"mutex", "atomic", "critical", "reduction", "racy"}},
-           {"release_lock", ParamType::kBool, false,
-            "gil model: the updates run with the lock released, as C code that releases "
-            "CPython's GIL does (hashlib, zlib): the python kernel's native task in C++"}},
-          [] { return std::make_unique<CounterKernel>(); }};
-}
+PARLAB_REGISTER_KERNEL(CounterKernelInfo);
 
 }  // namespace parlab

@@ -1,5 +1,7 @@
-#include "kernels/python.h"
-
+// Real CPython code under parlab's execution models, by embedding the interpreter (one per
+// rank): the classic Python claims (the GIL serialises computing but not waiting, processes
+// compute in parallel, asyncio serves waits from one thread, a lock keeps a shared counter
+// right) measured on CPython itself, with the harness's timing, phases and verification.
 #include <fmt/format.h>
 #include <time.h>
 
@@ -45,15 +47,16 @@ class PythonKernel final : public Kernel {
   void Setup(const KernelParams& params, RunContext& ctx) override {
     ctx_ = &ctx;
     in_.n = params.size();
-    in_.task = python::ParseTask(params.String("task"));
+    in_.task = params.Choice("task", python::kTaskNames);
     event_loop_ = ctx.team.event_loop();
-    bool emulated_lock = false;  // config refuses the gil model; a hand-made run is refused here
+    bool emulated_lock = false;  // validation refuses such a model; a hand-made run is refused here
     ctx.team.Run([&](Worker& worker) {
       if (worker.id() == 0) emulated_lock = worker.shares_lock();
     });
     if (emulated_lock)
-      throw std::runtime_error("python: model 'gil' refused: " +
-                               PythonKernelInfo().refused_models.at("gil"));
+      throw std::runtime_error(
+          "python: " + python::CheckTaskParams(params, {{1, ctx.team.size()}, false,
+                                                        MPI_THREAD_MULTIPLE, true}));
     async_tasks_ = params.Int("async_tasks");
     in_.sleep_s = params.Double("sleep_ms") * 1e-3;
     in_.read_bytes = params.Int("read_kib") * 1024;
@@ -139,9 +142,7 @@ class PythonKernel final : public Kernel {
                       : python::OffCpuPhase(in_.task) == Phase::kIo     ? "io (reads and the GIL)"
                                                                     : "wait (waits and the GIL)";
     return {{"python", python::Version()},
-            {"free_threaded",
-             "not available: this Debian has no free-threaded CPython "
-             "(python3.13t or later) to embed; every run here has the GIL"},
+            {"free_threaded", PARLAB_PYTHON_FREE_THREADED},
             {"phases", fmt::format("compute = CPU time of each worker's thread in its Python "
                                    "call; {} = the rest of the call, the thread off the CPU "
                                    "(also when the OS preempted it); means over the rank's "
@@ -334,25 +335,44 @@ void PythonKernel::ReleasePython() noexcept {
   }
 }
 
-}  // namespace
+// Whether the embedded interpreter runs with the GIL (sys._is_gil_enabled, 3.13 and later).
+std::string GilState() {
+  python::Gil gil;
+  Ref sys = python::Check(PyImport_ImportModule("sys"), "python");
+  if (!PyObject_HasAttrString(sys.get(), "_is_gil_enabled"))
+    return "enabled (this CPython has no free-threaded mode)";
+  Ref on = python::Check(PyObject_CallMethod(sys.get(), "_is_gil_enabled", nullptr), "python");
+  return PyObject_IsTrue(on.get()) ? "enabled (sys._is_gil_enabled())"
+                                   : "disabled (free-threaded: sys._is_gil_enabled() is False)";
+}
+
+EnvironmentFacts ProbePython(MPI_Comm, const KernelParams&) {
+  return {{"python_kernel_cpython", python::Version()},
+          {"python_kernel_gil", GilState()},
+          {"python_kernel_free_threaded", PARLAB_PYTHON_FREE_THREADED}};
+}
 
 KernelInfo PythonKernelInfo() {
-  KernelInfo info{
-      "python",
-      "real CPython code, embedded (one interpreter and GIL per rank): the classic Python "
-      "claims measured on CPython itself",
-      "count, counters: loop iterations per group (n up and n down); sleep, file_read, native: "
-      "tasks; user: items, split into [begin, end) ranges",
-      python::TaskParams(),
-      [] { return std::make_unique<PythonKernel>(); },
-      /*has_event_loop=*/true,
-      python::TaskMemoryPerRank};
-  info.refused_models = {
-      {"gil",
-       "its threads already take CPython's real GIL (model 'threads'); 'gil' is parlab's "
-       "emulation of it for the C++ kernels, compared with this kernel's threads"}};
-  info.check = python::CheckTaskParams;
-  return info;
+  return {.name = "python",
+          .doc = "real CPython code, embedded (one interpreter and GIL per rank): the classic "
+                 "Python claims measured on CPython itself",
+          .size_doc = "count, counters: loop iterations per group (n up and n down); sleep, "
+                      "file_read, native: tasks; user: items, split into [begin, end) ranges",
+          .params = python::TaskParams(),
+          .make = [] { return std::make_unique<PythonKernel>(); },
+          .has_event_loop = true,
+          .own_lock = true,
+          .memory_per_rank = python::TaskMemoryPerRank,
+          .bound = Bound::kSynchronisation,
+          .check = python::CheckTaskParams,
+          .preflight = python::PreflightTaskParams,
+          .probe = ProbePython,
+          .test_size = 2000,
+          .test_params = {{"task", std::string("locked_counter")}}};
 }
+
+}  // namespace
+
+PARLAB_REGISTER_KERNEL(PythonKernelInfo);
 
 }  // namespace parlab

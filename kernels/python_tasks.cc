@@ -20,20 +20,26 @@ namespace {
 
 struct TaskFacts {
   Task task;
-  const char* name;
   const char* function;  // "" for the user's task
   Phase off_cpu;
 };
 
 constexpr TaskFacts kTasks[] = {
-    {Task::kCount, "count", "count_", Phase::kLockWait},
-    {Task::kLockedCounter, "locked_counter", "locked_counter", Phase::kLockWait},
-    {Task::kUnlockedCounter, "unlocked_counter", "unlocked_counter", Phase::kLockWait},
-    {Task::kSleep, "sleep", "sleep", Phase::kWait},
-    {Task::kFileRead, "file_read", "file_read", Phase::kIo},
-    {Task::kNative, "native", "native", Phase::kLockWait},
-    {Task::kUser, "user", "", Phase::kWait},
+    {Task::kCount, "count_", Phase::kLockWait},
+    {Task::kLockedCounter, "locked_counter", Phase::kLockWait},
+    {Task::kUnlockedCounter, "unlocked_counter", Phase::kLockWait},
+    {Task::kSleep, "sleep", Phase::kWait},
+    {Task::kFileRead, "file_read", Phase::kIo},
+    {Task::kNative, "native", Phase::kLockWait},
+    {Task::kUser, "", Phase::kWait},
 };
+
+// Closed sets of strings handed to the Python side as they are.
+enum class CountLoop { kUpDown, kPass };
+constexpr EnumNames<CountLoop, 2> kCountLoops{{{{CountLoop::kUpDown, "updown"},
+                                                {CountLoop::kPass, "pass"}}}};
+enum class Native { kSha256, kZlib };
+constexpr EnumNames<Native, 2> kNatives{{{{Native::kSha256, "sha256"}, {Native::kZlib, "zlib"}}}};
 
 const TaskFacts& Facts(Task task) {
   for (const TaskFacts& facts : kTasks)
@@ -74,16 +80,8 @@ bool IsIdentifier(const std::string& name) {
   });
 }
 
-std::string CheckUserTask(const KernelParams& params, const std::string& model) {
-  const std::string& path = params.String("module");
-  if (path.empty()) return "task = 'user' needs module = \"path/to/file.py\"";
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0)
-    return fmt::format("module = '{}': {}", path, std::strerror(errno));
-  if (!S_ISREG(info.st_mode)) return fmt::format("module = '{}' is not a regular file", path);
-  if (::access(path.c_str(), R_OK) != 0)
-    return fmt::format("module = '{}' cannot be read: {}", path, std::strerror(errno));
-  const bool async = model == "async";
+std::string CheckUserTask(const KernelParams& params, bool async) {
+  if (params.String("module").empty()) return "task = 'user' needs module = \"path/to/file.py\"";
   const char* key = async ? "coroutine" : "function";
   const std::string& name = params.String(key);
   if (name.empty())
@@ -95,15 +93,17 @@ std::string CheckUserTask(const KernelParams& params, const std::string& model) 
   return "";
 }
 
-}  // namespace
-
-Task ParseTask(const std::string& name) {
-  for (const TaskFacts& facts : kTasks)
-    if (name == facts.name) return facts.task;
-  throw std::invalid_argument("unknown python task '" + name + "'");
+std::string PreflightModule(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return fmt::format("module = '{}': {}", path, std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) return fmt::format("module = '{}' is not a regular file", path);
+  if (::access(path.c_str(), R_OK) != 0)
+    return fmt::format("module = '{}' cannot be read: {}", path, std::strerror(errno));
+  return "";
 }
 
-const char* TaskName(Task task) { return Facts(task).name; }
+}  // namespace
 
 bool IsPairTask(Task task) {
   return task == Task::kCount || task == Task::kLockedCounter || task == Task::kUnlockedCounter;
@@ -245,12 +245,12 @@ std::vector<ParamSpec> TaskParams() {
        ParamType::kString,
        std::string("count"),
        "count | locked_counter | unlocked_counter | sleep | file_read | native | user",
-       {"count", "locked_counter", "unlocked_counter", "sleep", "file_read", "native", "user"}},
+       kTaskNames.All()},
       {"count_loop",
        ParamType::kString,
        std::string("updown"),
        "count: updown (c += 1 / c -= 1, the seeds' pair) | pass (for _ in range(n): pass)",
-       {"updown", "pass"}},
+       kCountLoops.All()},
       {"switch_interval_ms",
        ParamType::kDouble,
        5.0,
@@ -271,7 +271,7 @@ std::vector<ParamSpec> TaskParams() {
        std::string("sha256"),
        "native: hashlib.sha256 | zlib (compress, level 1) of a buffer: C code that releases "
        "the GIL",
-       {"sha256", "zlib"}},
+       kNatives.All()},
       {"native_kib",
        ParamType::kInt,
        std::int64_t{4096},
@@ -294,16 +294,26 @@ std::vector<ParamSpec> TaskParams() {
        "user, model async: async def name(begin, end), one per concurrent coroutine"}};
 }
 
-// Before any work, on every run: what can be told without running Python.
-std::string CheckTaskParams(const KernelParams& params, const std::string& model) {
+std::string CheckTaskParams(const KernelParams& params, const CheckContext& context) {
+  if (context.model_lock)
+    return "the python kernel's threads take CPython's real GIL (model 'threads'); a model "
+           "with parlab's shared lock (gil) emulates it for the C++ kernels, so it is not run "
+           "on top of the real one";
   if (params.Double("switch_interval_ms") <= 0)
     return "key 'switch_interval_ms' must be more than 0 (sys.setswitchinterval), got 0";
-  if (params.String("task") == "user") return CheckUserTask(params, model);
+  const Task task = params.Choice("task", kTaskNames);
+  if (task == Task::kUser) return CheckUserTask(params, context.event_loop);
   for (const char* key : {"module", "function", "coroutine"})
     if (!params.String(key).empty())
       return fmt::format("key '{}' is for task = 'user', not task = '{}'", key,
                          params.String("task"));
-  if (params.String("task") == "file_read") {
+  return "";
+}
+
+std::string PreflightTaskParams(const KernelParams& params) {
+  const Task task = params.Choice("task", kTaskNames);
+  if (task == Task::kUser) return PreflightModule(params.String("module"));
+  if (task == Task::kFileRead) {
     struct stat info {};
     const std::string& dir = params.String("dir");
     if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
@@ -313,9 +323,9 @@ std::string CheckTaskParams(const KernelParams& params, const std::string& model
 }
 
 double TaskMemoryPerRank(const KernelParams& params, int /*ranks*/) {
-  if (params.String("task") == "native")
-    return 2.0 * static_cast<double>(params.Int("native_kib")) * 1024;
-  if (params.String("task") == "file_read")
+  const Task task = params.Choice("task", kTaskNames);
+  if (task == Task::kNative) return 2.0 * static_cast<double>(params.Int("native_kib")) * 1024;
+  if (task == Task::kFileRead)
     return 2.0 * static_cast<double>(params.Int("read_kib")) * 1024;
   return 0;
 }

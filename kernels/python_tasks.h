@@ -14,17 +14,24 @@ namespace parlab::python {
 // The kernel's parameters (task, its inputs, the GIL's switch interval, the user's module).
 std::vector<ParamSpec> TaskParams();
 
-// Before any work, for every run: why these parameters cannot run under `model` (what can
-// be told without running Python: the user's file, names, the scratch directory), or "".
-std::string CheckTaskParams(const KernelParams& params, const std::string& model);
+// At validation, for every run: why these parameters cannot run so (names, the model's
+// kind), or "". Pure.
+std::string CheckTaskParams(const KernelParams& params, const CheckContext& context);
+
+// Before any work, on every rank: the user's file and the scratch directory, or "".
+std::string PreflightTaskParams(const KernelParams& params);
 
 // Bytes of buffers one rank allocates (native's buffer, file_read's reads).
 double TaskMemoryPerRank(const KernelParams& params, int ranks);
 
 enum class Task { kCount, kLockedCounter, kUnlockedCounter, kSleep, kFileRead, kNative, kUser };
-
-Task ParseTask(const std::string& name);  // one of the `task` parameter's choices
-const char* TaskName(Task task);
+constexpr EnumNames<Task, 7> kTaskNames{{{{Task::kCount, "count"},
+                                          {Task::kLockedCounter, "locked_counter"},
+                                          {Task::kUnlockedCounter, "unlocked_counter"},
+                                          {Task::kSleep, "sleep"},
+                                          {Task::kFileRead, "file_read"},
+                                          {Task::kNative, "native"},
+                                          {Task::kUser, "user"}}}};
 
 // Pair tasks are the seeds' two groups of workers (count up / count down, add / subtract):
 // a call gets (ups, downs), the loop lengths of its worker, as the counter kernel splits

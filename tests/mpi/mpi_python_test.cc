@@ -66,19 +66,19 @@ TEST(MpiPython, EveryTaskVerifiesOnEveryShapeWithSizesNotDivisibleByTheRanks) {
   for (const auto& [task, params] : tasks) {
     for (const auto& [model, shape] : WorldShapes()) {
       const std::int64_t size = task == "count" || Contains(task, "counter") ? 10007 : 13;
-      const RunRecord r = Measure(Task(task, model, shape, size, params), MPI_COMM_WORLD);
+      const RunOutcome r = Measure(Task(task, model, shape, size, params), MPI_COMM_WORLD);
       if (!Root()) continue;  // the record is complete on rank 0
-      EXPECT_EQ(r.status, "ok") << task << " " << model << ": " << r.message;
-      EXPECT_EQ(r.ranks, WorldSize());
+      EXPECT_EQ(r.status, RunStatus::kOk) << task << " " << model << ": " << r.message;
+      EXPECT_EQ(r.ranks(), WorldSize());
     }
   }
 }
 
 TEST(MpiPython, LockedCounterEndsAtZeroAcrossRanks) {
   for (const auto& [model, shape] : WorldShapes()) {
-    const RunRecord r = Measure(Task("locked_counter", model, shape, 20011), MPI_COMM_WORLD);
+    const RunOutcome r = Measure(Task("locked_counter", model, shape, 20011), MPI_COMM_WORLD);
     if (!Root()) continue;
-    EXPECT_EQ(r.status, "ok") << model << ": " << r.message;
+    EXPECT_EQ(r.status, RunStatus::kOk) << model << ": " << r.message;
     EXPECT_EQ(Result(r, "final_value"), 0.0) << model;
     EXPECT_EQ(Result(r, "lost_updates"), 0.0) << model;
   }
@@ -87,10 +87,10 @@ TEST(MpiPython, LockedCounterEndsAtZeroAcrossRanks) {
 TEST(MpiPython, UnlockedCounterOnSeparateProcessesLosesNothing) {
   // One worker per interpreter: no other thread can interleave with its updates.
   if (WorldSize() == 1) GTEST_SKIP() << "needs 2+ ranks";
-  const RunRecord r =
+  const RunOutcome r =
       Measure(Task("unlocked_counter", "processes", {WorldSize(), 1}, 100000), MPI_COMM_WORLD);
   if (!Root()) return;
-  EXPECT_EQ(r.status, "ok") << r.message;
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
   EXPECT_EQ(Result(r, "lost_updates"), 0.0);
 }
 
@@ -101,10 +101,10 @@ TEST(MpiPython, EachRankRunsItsPartInAnInterpreterOfItsOwnProcess) {
   double pids = static_cast<double>(getpid());
   MPI_Allreduce(MPI_IN_PLACE, &pids, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   const int p = WorldSize();
-  const RunRecord r =
+  const RunOutcome r =
       Measure(User(path, "pid", p == 1 ? "serial" : "processes", {p, 1}, 1000), MPI_COMM_WORLD);
   if (!Root()) return;
-  EXPECT_EQ(r.status, "ok") << r.message;
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
   EXPECT_EQ(Result(r, "returned_sum"), pids);
 }
 
@@ -119,17 +119,17 @@ async def cwork(begin, end):
 N = 1000
 )py");
   for (const auto& [model, shape] : WorldShapes()) {
-    const RunRecord r = Measure(User(path, model == "async" ? "cwork" : "work", model, shape, 1000),
+    const RunOutcome r = Measure(User(path, model == "async" ? "cwork" : "work", model, shape, 1000),
                                 MPI_COMM_WORLD);
-    EXPECT_EQ(r.status, "error") << model;  // on every rank
+    EXPECT_EQ(r.status, RunStatus::kError) << model;  // on every rank
     EXPECT_TRUE(Contains(r.message, "raised ValueError: items ")) << r.message;
     EXPECT_TRUE(Contains(r.message, "..1000 are cursed (traceback: ")) << r.message;
     EXPECT_TRUE(Contains(r.message, path + ":4 in work)")) << r.message;
     EXPECT_EQ(r.message.find('\n'), std::string::npos);
   }
-  const RunRecord next =
+  const RunOutcome next =
       Measure(Task("count", WorldShapes()[0].first, WorldShapes()[0].second, 100), MPI_COMM_WORLD);
-  if (Root()) EXPECT_EQ(next.status, "ok") << next.message;
+  if (Root()) EXPECT_EQ(next.status, RunStatus::kOk) << next.message;
 }
 
 // Last in this file: it leaves a thread inside Python on the last rank.
@@ -149,12 +149,12 @@ N = 100
   Environment env = testing_util::TestEnvironment();
   env.granted_thread_level = MPI_THREAD_MULTIPLE;
   g_hang_left_on_last_rank = true;
-  const RunRecord r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows);
+  const RunOutcome r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows, MeasureRun);
   EXPECT_TRUE(RunThreadsLeftBehind(MPI_COMM_WORLD));
   EXPECT_EQ(python::ThreadsInside() > 0, LastRank());
   if (!Root()) return;
-  EXPECT_EQ(r.status, "timeout");
-  EXPECT_EQ(r.repetitions, 0);
+  EXPECT_EQ(r.status, RunStatus::kTimeout);
+  EXPECT_EQ(r.repetitions(), 0);
   for (int rank = 0; rank < p; ++rank) {
     const std::string expected = "rank " + std::to_string(rank) + " was in repetition 1" +
                                  (rank == p - 1 ? " (its thread is left behind)" : ";");

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/config.h"
+#include "app/preflight.h"
 #include "harness/watchdog.h"
 #include "kernels/python_interpreter.h"
 #include "test_util.h"
@@ -92,10 +93,10 @@ TEST(PythonKernel, EveryBuiltInTaskVerifiesUnderEveryModel) {
   for (const auto& [task, params] : tasks) {
     for (const auto& [model, shape] : kModels) {
       const std::int64_t size = task == "count" || Contains(task, "counter") ? 20001 : 7;
-      const RunRecord r = Measure(Task(task, model, shape, size, params), MPI_COMM_SELF);
-      EXPECT_EQ(r.status, "ok") << task << " " << model << " x" << shape.threads << ": "
+      const RunOutcome r = Measure(Task(task, model, shape, size, params), MPI_COMM_SELF);
+      EXPECT_EQ(r.status, RunStatus::kOk) << task << " " << model << " x" << shape.threads << ": "
                                 << r.message;
-      EXPECT_EQ(r.repetitions, 2);
+      EXPECT_EQ(r.repetitions(), 2);
       EXPECT_EQ(Result(r, "switch_interval"), 0.005) << task << " " << model;
       EXPECT_TRUE(Contains(r.notes.at("python"), "CPython 3.")) << r.notes.at("python");
       EXPECT_TRUE(Contains(r.notes.at("free_threaded"), "not available"));
@@ -105,22 +106,22 @@ TEST(PythonKernel, EveryBuiltInTaskVerifiesUnderEveryModel) {
 
 TEST(PythonKernel, LockedCounterEndsAtZeroUnderEveryModel) {
   for (const auto& [model, shape] : kModels) {
-    const RunRecord r = Measure(Task("locked_counter", model, shape, 30001), MPI_COMM_SELF);
-    EXPECT_EQ(r.status, "ok") << model << ": " << r.message;
+    const RunOutcome r = Measure(Task("locked_counter", model, shape, 30001), MPI_COMM_SELF);
+    EXPECT_EQ(r.status, RunStatus::kOk) << model << ": " << r.message;
     EXPECT_EQ(Result(r, "final_value"), 0.0) << model;
     EXPECT_EQ(Result(r, "lost_updates"), 0.0) << model;
   }
 }
 
 TEST(PythonKernel, UnlockedCounterIsExactAloneAndItsLossIsTheCounterWithMany) {
-  const RunRecord one = Measure(Task("unlocked_counter", "serial", {1, 1}, 50000), MPI_COMM_SELF);
+  const RunOutcome one = Measure(Task("unlocked_counter", "serial", {1, 1}, 50000), MPI_COMM_SELF);
   EXPECT_EQ(Result(one, "final_value"), 0.0);
   EXPECT_EQ(Result(one, "lost_updates"), 0.0);
   for (double interval_ms : {5.0, 0.001}) {
-    const RunRecord two = Measure(
+    const RunOutcome two = Measure(
         Task("unlocked_counter", "threads", {1, 2}, 200000, {{"switch_interval_ms", interval_ms}}),
         MPI_COMM_SELF);
-    EXPECT_EQ(two.status, "ok") << two.message;
+    EXPECT_EQ(two.status, RunStatus::kOk) << two.message;
     EXPECT_EQ(Result(two, "switch_interval"), interval_ms * 1e-3);
     // One adding and one subtracting worker: whatever is lost shows in the counter.
     EXPECT_EQ(Result(two, "lost_updates"), std::abs(Result(two, "final_value")));
@@ -129,42 +130,42 @@ TEST(PythonKernel, UnlockedCounterIsExactAloneAndItsLossIsTheCounterWithMany) {
 }
 
 TEST(PythonKernel, SwitchIntervalIsSetForEachRunAndRecorded) {
-  const RunRecord small =
+  const RunOutcome small =
       Measure(Task("count", "serial", {1, 1}, 100, {{"switch_interval_ms", 0.25}}), MPI_COMM_SELF);
   EXPECT_DOUBLE_EQ(Result(small, "switch_interval"), 0.00025);
-  const RunRecord back = Measure(Task("count", "serial", {1, 1}, 100), MPI_COMM_SELF);
+  const RunOutcome back = Measure(Task("count", "serial", {1, 1}, 100), MPI_COMM_SELF);
   EXPECT_DOUBLE_EQ(Result(back, "switch_interval"), 0.005);  // not left over from the last
 }
 
 TEST(PythonKernel, SleepsAreOffTheCpuInTheWaitPhaseAndFileReadsAreIo) {
-  const RunRecord sleep =
+  const RunOutcome sleep =
       Measure(Task("sleep", "serial", {1, 1}, 10, {{"sleep_ms", 2.0}}), MPI_COMM_SELF);
-  ASSERT_EQ(sleep.status, "ok") << sleep.message;
-  for (int rep = 0; rep < sleep.repetitions; ++rep) {
-    EXPECT_GE(sleep.Sample(rep, 0, 1 + static_cast<int>(Phase::kWait)), 10 * 0.002 * 0.95);
-    EXPECT_LT(sleep.Sample(rep, 0, 1 + static_cast<int>(Phase::kCompute)), 10 * 0.002);
+  ASSERT_EQ(sleep.status, RunStatus::kOk) << sleep.message;
+  for (int rep = 0; rep < sleep.repetitions(); ++rep) {
+    EXPECT_GE(sleep.samples.At(rep, 0, 1 + static_cast<int>(Phase::kWait)), 10 * 0.002 * 0.95);
+    EXPECT_LT(sleep.samples.At(rep, 0, 1 + static_cast<int>(Phase::kCompute)), 10 * 0.002);
   }
   EXPECT_GE(Result(sleep, "shortest_wait"), 0.002 - 1e-6);
   EXPECT_TRUE(Contains(sleep.notes.at("phases"), "wait"));
-  const RunRecord read = Measure(
+  const RunOutcome read = Measure(
       Task("file_read", "serial", {1, 1}, 3, {{"dir", ::testing::TempDir()}}), MPI_COMM_SELF);
   EXPECT_TRUE(Contains(read.notes.at("phases"), "io ("));
-  const RunRecord count = Measure(Task("count", "threads", {1, 2}, 1000), MPI_COMM_SELF);
+  const RunOutcome count = Measure(Task("count", "threads", {1, 2}, 1000), MPI_COMM_SELF);
   EXPECT_TRUE(Contains(count.notes.at("phases"), "lock_wait (the GIL)"));
 }
 
 TEST(PythonKernel, FileReadLeavesNoFileInItsDirectory) {
   const std::string dir = TempPath("scratch-dir");
   std::filesystem::create_directory(dir);
-  const RunRecord r = Measure(
+  const RunOutcome r = Measure(
       Task("file_read", "threads", {1, 2}, 9, {{"dir", dir}, {"read_kib", std::int64_t{8}}}),
       MPI_COMM_SELF);
-  EXPECT_EQ(r.status, "ok") << r.message;
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
   EXPECT_TRUE(std::filesystem::is_empty(dir));
   std::filesystem::remove(dir);
-  const RunRecord missing =
+  const RunOutcome missing =
       Measure(Task("file_read", "serial", {1, 1}, 1, {{"dir", dir}}), MPI_COMM_SELF);
-  EXPECT_EQ(missing.status, "error");
+  EXPECT_EQ(missing.status, RunStatus::kError);
   EXPECT_TRUE(Contains(missing.message, "cannot create " + dir + "/parlab-python-"))
       << missing.message;
 }
@@ -185,12 +186,12 @@ async def overlap(begin, end):
     active -= 1
     return most  # every coroutine started before any returned: the count of them all
 )py");
-  const RunRecord threads = Measure(User(path, "meet", "threads", {1, 2}, 10), MPI_COMM_SELF);
-  EXPECT_EQ(threads.status, "ok") << threads.message;
+  const RunOutcome threads = Measure(User(path, "meet", "threads", {1, 2}, 10), MPI_COMM_SELF);
+  EXPECT_EQ(threads.status, RunStatus::kOk) << threads.message;
   EXPECT_EQ(Result(threads, "returned_sum"), 10.0);
   RunSpec spec = User(path, "overlap", "async", {1, 1}, 8, 1);
-  const RunRecord loop = Measure(spec, MPI_COMM_SELF);
-  EXPECT_EQ(loop.status, "ok") << loop.message;
+  const RunOutcome loop = Measure(spec, MPI_COMM_SELF);
+  EXPECT_EQ(loop.status, RunStatus::kOk) << loop.message;
   EXPECT_EQ(Result(loop, "returned_sum"), 8.0 * 8.0);
 }
 
@@ -207,10 +208,10 @@ async def cwork(begin, end):
 )py");
   for (const auto& [model, shape] : kModels) {
     const bool async = std::string(model) == "async";
-    const RunRecord r =
+    const RunOutcome r =
         Measure(User(path, async ? "cwork" : "work", model, shape, 100), MPI_COMM_SELF);
-    EXPECT_EQ(r.status, "error") << model;
-    EXPECT_EQ(r.repetitions, 0);
+    EXPECT_EQ(r.status, RunStatus::kError) << model;
+    EXPECT_EQ(r.repetitions(), 0);
     EXPECT_TRUE(
         Contains(r.message, async ? "cwork (one of 64 coroutines) raised " : "failed: work("))
         << r.message;
@@ -221,7 +222,7 @@ async def cwork(begin, end):
     EXPECT_FALSE(Contains(r.message, "\n")) << r.message;
   }
   // The experiment goes on: the interpreter still runs the next run.
-  EXPECT_EQ(Measure(Task("count", "serial", {1, 1}, 10), MPI_COMM_SELF).status, "ok");
+  EXPECT_EQ(Measure(Task("count", "serial", {1, 1}, 10), MPI_COMM_SELF).status, RunStatus::kOk);
 }
 
 TEST(PythonKernel, WrongFunctionsAndModulesAreOneLineSetupErrors) {
@@ -250,8 +251,8 @@ value = 3
        "raised while loading: ModuleNotFoundError: No module named 'no_such_module_here'"},
       {User(syntax, "f", "serial", {1, 1}, 1), "raised while loading: SyntaxError: "}};
   for (const auto& [spec, expected] : cases) {
-    const RunRecord r = Measure(spec, MPI_COMM_SELF);
-    EXPECT_EQ(r.status, "error");
+    const RunOutcome r = Measure(spec, MPI_COMM_SELF);
+    EXPECT_EQ(r.status, RunStatus::kError);
     EXPECT_TRUE(Contains(r.message, "setup failed: python: ")) << r.message;
     EXPECT_TRUE(Contains(r.message, expected)) << r.message;
     EXPECT_FALSE(Contains(r.message, "\n")) << r.message;
@@ -260,7 +261,9 @@ value = 3
 
 std::string ConfigErrorOf(const std::string& run_table) {
   try {
-    ParseExperiment("[[run]]\nkernel = \"python\"\nsize = 10\n" + run_table, "python.toml");
+    const Experiment experiment =
+        ParseExperiment("[[run]]\nkernel = \"python\"\nsize = 10\n" + run_table, "python.toml");
+    Preflight(MPI_COMM_SELF, experiment);  // what `validate` and `run` check before any work
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -270,12 +273,11 @@ std::string ConfigErrorOf(const std::string& run_table) {
 TEST(PythonKernel, ConfigErrorsComeBeforeAnyWork) {
   const std::string module = WriteModule("config", "def f(begin, end):\n    pass\n");
   EXPECT_TRUE(Contains(ConfigErrorOf("models = [\"threads\", \"gil\"]\nthreads = 2\n"),
-                       "python.toml:4: kernel 'python' does not run under model 'gil': its threads "
-                       "already take CPython's real GIL"));
+                       "(kernel python), gil 1x2: the python kernel's threads take CPython's "
+                       "real GIL (model 'threads')"));
   EXPECT_TRUE(
       Contains(ConfigErrorOf("task = \"user\"\nmodule = \"/no/such.py\"\nfunction = \"f\"\n"),
-               "python.toml:1: [[run]] #1 (kernel python, model serial): module = "
-               "'/no/such.py': No such file or directory"));
+               "(kernel python): module = '/no/such.py': No such file or directory"));
   EXPECT_TRUE(Contains(ConfigErrorOf("task = \"user\"\nmodule = \"" + module + "\"\n"),
                        "needs function = \"name\""));
   EXPECT_TRUE(Contains(ConfigErrorOf("task = \"user\"\nmodule = \"" + module +
@@ -331,7 +333,7 @@ TEST(PythonKernel, InterpreterFinalisesAtTheEndRunningAtexitHandlers) {
                                            g_atexit_marker +
                                            "', 'w').write('finalised'))\n"
                                            "def f(begin, end):\n    pass\n");
-  EXPECT_EQ(Measure(User(path, "f", "serial", {1, 1}, 1), MPI_COMM_SELF).status, "ok");
+  EXPECT_EQ(Measure(User(path, "f", "serial", {1, 1}, 1), MPI_COMM_SELF).status, RunStatus::kOk);
   EXPECT_FALSE(std::filesystem::exists(g_atexit_marker));  // not before the end
 }
 
@@ -351,22 +353,22 @@ def slow(begin, end):
   std::vector<double> rows;
   Environment env = testing_util::TestEnvironment();
   env.granted_thread_level = MPI_THREAD_MULTIPLE;
-  const RunRecord stopped = MeasureWatched(slow, MPI_COMM_SELF, env, rows);
-  EXPECT_EQ(stopped.status, "timeout");
+  const RunOutcome stopped = MeasureWatched(slow, MPI_COMM_SELF, env, rows, MeasureRun);
+  EXPECT_EQ(stopped.status, RunStatus::kTimeout);
   EXPECT_TRUE(Contains(stopped.message, "stopped after")) << stopped.message;
 
   RunSpec hung = User(path, "spin", "threads", {1, 2}, 10, 3);
   hung.timeout_s = 0.3;
   g_thread_left_inside = true;
-  const RunRecord r = MeasureWatched(hung, MPI_COMM_SELF, env, rows);
-  EXPECT_EQ(r.status, "timeout");
+  const RunOutcome r = MeasureWatched(hung, MPI_COMM_SELF, env, rows, MeasureRun);
+  EXPECT_EQ(r.status, RunStatus::kTimeout);
   EXPECT_TRUE(Contains(r.message, "abandoned: no repetition boundary")) << r.message;
   EXPECT_TRUE(Contains(r.message, "(its thread is left behind)")) << r.message;
   EXPECT_TRUE(RunThreadsLeftBehind(MPI_COMM_WORLD));
   EXPECT_GE(python::ThreadsInside(), 1);
   // Python still serves other runs (the spinning thread gives the GIL up every interval).
-  const RunRecord after = Measure(Task("count", "serial", {1, 1}, 1000), MPI_COMM_SELF);
-  EXPECT_EQ(after.status, "ok") << after.message;
+  const RunOutcome after = Measure(Task("count", "serial", {1, 1}, 1000), MPI_COMM_SELF);
+  EXPECT_EQ(after.status, RunStatus::kOk) << after.message;
 }
 
 // Finalises the interpreter once every test has run, as the end of parlab does.
