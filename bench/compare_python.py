@@ -14,7 +14,7 @@ import sys
 
 import h5py
 
-from parlab_analysis.report import load_runs
+from parlab_analysis.report import load
 
 
 def params_of(text):
@@ -96,7 +96,8 @@ PAIRS = [
 
 
 def main(out, rounds):
-    per_round = [load_runs(os.path.join(out, f"python-{r}.h5")) for r in range(1, rounds + 1)]
+    loaded = [load(os.path.join(out, f"python-{r}.h5")) for r in range(1, rounds + 1)]
+    per_round = [reports.runs for reports in loaded]
 
     def ratio(a, b, statistic):  # time of a over time of b, per round
         return [getattr(find(runs, *a[:3], **a[3]), statistic) /
@@ -139,10 +140,11 @@ def main(out, rounds):
     print()
 
     for interval in ("5", "0.001"):
-        lost = [find(runs, "python", "threads", (1, 2), task="unlocked_counter",
-                     switch_interval_ms=interval).results["lost_updates"] for runs in per_round]
+        lost = [reports.result(find(reports.runs, "python", "threads", (1, 2),
+                                    task="unlocked_counter", switch_interval_ms=interval),
+                               "lost_updates") for reports in loaded]
         print(f"unlocked_counter, threads 1x2, switch interval {interval} ms: lost updates per "
-              f"round {[int(n) for n in lost]} (of 2 x 1000000 updates)")
+              f"round {[int(n) for n in lost]} (of 2 x 500000 updates)")
     print()
 
     loops = {}

@@ -12,7 +12,7 @@ import threading
 import time
 
 COUNT = 3_000_000       # per worker, as bench/python.toml's count (size = per group)
-LOCKED = 1_000_000
+LOCKED = 200_000         # as bench/python.toml's locked_counter
 SLEEPS, SLEEP_S = 16, 0.005
 HASHES, BUFFER = 16, random.Random(1).randbytes(4096 * 1024)
 
