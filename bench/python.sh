@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build/release}
 parlab=$build/bin/parlab
 [ -x "$parlab" ] || { echo "bench/python.sh: no $parlab (build the release tree first)" >&2; exit 2; }
-"$parlab" list | grep -q '^  python ' || {
+# (not `list | grep -q`: grep leaving early makes parlab's SIGPIPE fail the pipeline)
+grep -q '^  python ' <<< "$("$parlab" list)" || {
   echo "bench/python.sh: $parlab has no python kernel (configured without PARLAB_PYTHON)" >&2; exit 2; }
 out=$(mktemp -d /tmp/parlab-bench-python.XXXXXX)
 rounds=${ROUNDS:-3}
