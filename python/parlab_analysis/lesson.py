@@ -1,6 +1,8 @@
 """`lesson`: the concurrency-vs-parallelism verdict table, computed from raw samples."""
 import math
 
+import numpy as np
+
 from . import files
 from . import verdict as v
 from .palette import model_colour
@@ -54,7 +56,7 @@ def selects(runs, prefix):
         have = _pairs(params)
         match = name == kernel and all(have.get(k) == value for k, value in wanted.items())
         keep.append(match and (not closed or set(_chosen(label)) <= set(wanted)))
-    return runs[keep]
+    return runs[np.asarray(keep, dtype=bool)]  # a mask even when empty (not a column list)
 
 
 def find(runs, prefix, model, shape=None):
