@@ -292,8 +292,7 @@ class RunTable {
   // The kernel's own check of what it can run, before any work.
   void Check(const RunSpec& spec) const {
     if (!kernel_.check) return;
-    const std::string reason = kernel_.check(
-        spec.params, {spec.shape, spec.model_info().event_loop(), thread_level_});
+    const std::string reason = kernel_.check(spec.params, spec.check_context(thread_level_));
     if (!reason.empty())
       r_.Fail(t_, fmt::format("{} (kernel {}), {} {}x{}: {}", where_, kernel_.name, spec.model,
                               spec.shape.ranks, spec.shape.threads, reason));
@@ -309,13 +308,15 @@ class RunTable {
 
 // Models, in the order given, but the baseline first so every other model has its
 // baseline. Unlisted: every model without an event loop (those constrain the kernel's
-// parameters, so they run only when asked for).
+// parameters, so they run only when asked for), and for a kernel with a lock of its own,
+// without a shared lock.
 std::vector<const ExecutionModel*> RunTable::ReadModels() const {
   std::vector<const ExecutionModel*> models;
   const auto* node = t_.get("models");
   if (node == nullptr) {
     for (const ExecutionModel* m : ModelTable())
-      if (!m->event_loop()) models.push_back(m);
+      if (!m->event_loop() && !(kernel_.own_lock && m->MakeLock(2, {}) != nullptr))
+        models.push_back(m);
     return models;
   }
   for (const auto* item : r_.Items(*node, "models")) {

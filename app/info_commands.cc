@@ -54,6 +54,11 @@ int ListCommand() {
     fmt::print("  {:<11} {}\n", k.name, k.doc);
     fmt::print("  {:<11}   size: {}\n", "", k.size_doc);
     for (const ParamSpec& p : k.params) fmt::print("  {:<11}   {}\n", "", ParamDoc(p));
+    if (!k.own_lock) continue;
+    for (const ExecutionModel* m : ModelTable())
+      if (m->MakeLock(2, {}) != nullptr)
+        fmt::print("  {:<11}   not under model {}: the kernel runs under a lock of its own\n", "",
+                   m->name());
   }
   fmt::print("\nExecution models (shapes from each [[run]]'s ranks x threads):\n");
   for (const ExecutionModel* m : ModelTable())

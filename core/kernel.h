@@ -76,6 +76,7 @@ struct CheckContext {
   Shape shape;
   bool event_loop = false;  // the async model
   int thread_level = MPI_THREAD_MULTIPLE;  // granted by the MPI library
+  bool model_lock = false;  // the model's workers share parlab's lock (gil)
 };
 
 // A finished run of a kernel, as the kernel's deriver sees it (see ResultDeriver).
@@ -113,6 +114,9 @@ struct KernelInfo {
   std::function<std::unique_ptr<Kernel>()> make = nullptr;
   bool has_event_loop = false;  // can run under the async model
   bool has_checkpoint_state = false;  // CheckpointData() is not empty: io_stage can follow it
+  // Runs under a lock of its own (CPython's GIL): models whose workers share parlab's lock
+  // are not among its default models (its check refuses them when listed).
+  bool own_lock = false;
   // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
   std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
   Bound bound = Bound::kCompute;

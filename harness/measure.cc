@@ -196,8 +196,9 @@ class RunMeasurement {
     rows.push_back(total_s_);
     for (int p = 0; p < kPhaseCount; ++p) {
       const auto phase = static_cast<Phase>(p);
+      // lock_wait: the model's lock, plus a wait the kernel measured itself (CPython's GIL).
       const double seconds =
-          phase == Phase::kLockWait ? team_.TakeMeanLockWaitSeconds() : timer_.Get(phase);
+          timer_.Get(phase) + (phase == Phase::kLockWait ? team_.TakeMeanLockWaitSeconds() : 0.0);
       rows.push_back(std::max(0.0, seconds));
     }
     if (control_ != nullptr) control_->AddRow(&rows[rows.size() - kColumns], kColumns);

@@ -19,6 +19,11 @@ const ExecutionModel& RunSpec::model_info() const {
   return *info;
 }
 
+CheckContext RunSpec::check_context(int thread_level) const {
+  const ExecutionModel& info = model_info();
+  return {shape, info.event_loop(), thread_level, info.MakeLock(2, options) != nullptr};
+}
+
 std::string RunSpec::Label() const {
   const KernelInfo* info = FindKernel(kernel);
   // Labels name only what was chosen: parameters at their default are left out.

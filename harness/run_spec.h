@@ -62,6 +62,8 @@ struct RunSpec {
   bool smt = false;
   const KernelInfo& kernel_info() const;  // the kernel's table entry
   const ExecutionModel& model_info() const;
+  // What the kernel's check hook is told about this run.
+  CheckContext check_context(int thread_level) const;
   // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
   // with the same label are compared with each other (the serial one is the baseline).
   // The label names the kernel group, not the placement: placement is part of the shape.

@@ -39,6 +39,7 @@ class CounterKernel final : public Kernel {
     ctx_ = &ctx;
     n_ = params.size();
     variant_ = params.Choice("variant", kVariants);
+    without_lock_ = params.Bool("without_lock");
   }
 
   void Run(PhaseTimer& timer) override {
@@ -98,7 +99,19 @@ class CounterKernel final : public Kernel {
     }
   }
 
+  // With without_lock the loop runs with the model's lock released (no checkpoints then),
+  // as C code that releases CPython's GIL runs.
   std::int64_t Update(Worker& worker, std::int64_t delta, std::int64_t count) {
+    if (!without_lock_ || !worker.shares_lock()) return UpdateLoop(worker, delta, count);
+    std::int64_t done = 0;
+    worker.Blocking([&] {
+      Worker unlocked(worker.id(), worker.count(), nullptr);
+      done = UpdateLoop(unlocked, delta, count);
+    });
+    return done;
+  }
+
+  std::int64_t UpdateLoop(Worker& worker, std::int64_t delta, std::int64_t count) {
     if (count == 0) return 0;
     std::int64_t mine = 0;  // the reduction variant's private partial sum
     for (std::int64_t i = 0; i < count; ++i) {
@@ -136,6 +149,7 @@ class CounterKernel final : public Kernel {
   RunContext* ctx_ = nullptr;
   std::int64_t n_ = 0;
   Variant variant_ = Variant::kAtomic;
+  bool without_lock_ = false;
   std::atomic<std::int64_t> shared_{0};
   std::int64_t plain_ = 0;
   std::mutex mutex_;
@@ -149,7 +163,11 @@ KernelInfo CounterKernelInfo() {
           .size_doc = "updates per group: n additions and n subtractions in all",
           .params = {{"variant", ParamType::kString, std::string("atomic"),
                       "mutex | atomic | critical (omp) | reduction (private sums, combined) | racy",
-                      kVariants.All()}},
+                      kVariants.All()},
+                     {"without_lock", ParamType::kBool, false,
+                      "gil model: the updates run with the lock released, as C code that "
+                      "releases CPython's GIL does (hashlib, zlib): the python kernel's native "
+                      "task in C++"}},
           .make = [] { return std::make_unique<CounterKernel>(); },
           .bound = Bound::kSynchronisation,
           .test_size = 5000};

@@ -1,6 +1,8 @@
 """`lesson`: the concurrency-vs-parallelism verdict table, computed from raw samples."""
 import math
 
+import numpy as np
+
 from . import files
 from . import verdict as v
 from .palette import model_colour
@@ -31,14 +33,34 @@ WAIT_MODELS = ["threads", "gil", "async"]
 SAFE_VARIANTS = ["mutex", "atomic", "critical", "reduction"]
 
 
-def _selects(runs, prefix):
-    """Rows whose kernel and full parameter list start with `prefix`, e.g.
-    "counter[variant=reduction" (labels leave default parameters out; `params` does not)."""
-    return runs[(runs.kernel + "[" + runs.params + "]").str.startswith(prefix)]
+def _pairs(text):
+    return dict(item.split("=", 1) for item in str(text).split(",") if "=" in item)
 
 
-def _find(runs, prefix, model, shape=None):
-    match = _selects(runs, prefix)
+def _chosen(label):
+    """The parameters a label names: those not at their default ("k=v" in its brackets)."""
+    head = str(label).partition(" size=")[0]
+    return _pairs(head.partition("[")[2][:-1]) if head.endswith("]") else {}
+
+
+def selects(runs, prefix):
+    """Rows of `prefix`'s kernel whose parameters include those it names: "dgemm", or
+    "counter[variant=reduction" (any other parameters). A closed prefix,
+    "counter[variant=reduction]", also wants every other parameter at its default (the
+    run's label names no other)."""
+    kernel, _, rest = prefix.partition("[")
+    closed = rest.endswith("]")
+    wanted = _pairs(rest[:-1] if closed else rest)
+    keep = []
+    for name, params, label in zip(runs.kernel, runs.params, runs.label):
+        have = _pairs(params)
+        match = name == kernel and all(have.get(k) == value for k, value in wanted.items())
+        keep.append(match and (not closed or set(_chosen(label)) <= set(wanted)))
+    return runs[np.asarray(keep, dtype=bool)]  # a mask even when empty (not a column list)
+
+
+def find(runs, prefix, model, shape=None):
+    match = selects(runs, prefix)
     match = match[match.model == model]
     if shape is not None:
         match = match[(match.ranks == shape[0]) & (match.threads == shape[1])]
@@ -85,8 +107,8 @@ def _judged(reports, serial, run, judge, threshold):
 def _speedup_rows(reports):
     runs, out = reports.runs, []
     for claim, expected, prefix, model, shape, kind, threshold in SPEEDUP_CLAIMS:
-        serial = _find(runs, prefix, "serial")
-        run = _find(runs, prefix, model, shape)
+        serial = find(runs, prefix, "serial")
+        run = find(runs, prefix, model, shape)
         if serial is None or run is None:
             out.append((claim, expected, "not measured", v.INCONCLUSIVE))
             continue
@@ -106,7 +128,7 @@ def _wait_rows(reports):
     for model in WAIT_MODELS:
         candidates = runs[(runs.kernel == "wait") & (runs.model == model) & (runs.ranks == 1)]
         run = candidates.sort_values("threads").iloc[-1] if len(candidates) else None
-        serial = None if run is None else _find(runs[runs.label == run.label], "wait", "serial")
+        serial = None if run is None else find(runs[runs.label == run.label], "wait", "serial")
         if serial is None:
             out.append((WAIT_CLAIMS[model], "N tasks: >= half the ideal gain", "not measured",
                         v.INCONCLUSIVE))
@@ -127,7 +149,7 @@ def _counter_rows(reports):
     """The shared counter: exact final values, lost updates, cost per update."""
     counters, out = reports.runs[reports.runs.kernel == "counter"], []
     for variant in SAFE_VARIANTS:
-        selected = _selects(counters, f"counter[variant={variant}]")
+        selected = selects(counters, f"counter[variant={variant}]")
         if not len(selected):
             continue
         finals = [reports.result(r, "final_value") for r in selected.itertuples()]
@@ -139,7 +161,7 @@ def _counter_rows(reports):
                     "final value 0 in every run",
                     f"{sum(f == 0 for f in finals)} of {len(finals)} runs at 0; per update: {costs}",
                     v.exact(finals, 0) if finals else v.INCONCLUSIVE))
-    racy = _selects(counters, "counter[variant=racy]")
+    racy = selects(counters, "counter[variant=racy]")
     shared = racy[racy.threads > 1]
     lost = [int(reports.result(r, "lost_updates")) for r in shared.itertuples()]
     separate = [int(reports.result(r, "lost_updates")) for r in racy.itertuples()
@@ -155,49 +177,30 @@ def _counter_rows(reports):
     return out
 
 
-def _calibration_rows(reports, calibration):
-    """parlab's gil against CPython's GIL, measured by --calibrate."""
-    runs = reports.runs
-    gil = _find(runs, "counter[variant=reduction]", "gil", (1, 2))
-    serial = _find(runs, "counter[variant=reduction]", "serial")
-    if not calibration:
-        return [("parlab's gil behaves like CPython's GIL", "similar threads/serial time ratio",
-                 "no calibration in the report (run with --calibrate)", v.INCONCLUSIVE)]
-    if gil is None or serial is None:
-        return []
-    python_ratio = calibration["threads_s"] / calibration["serial_s"]
-    parlab_ratio = gil.median_s / serial.median_s
-    processes_ratio = calibration["processes_s"] / calibration["serial_s"]
-    return [("parlab's gil behaves like CPython's GIL",
-             "both threads/serial time ratios >= 0.8 (no parallel speedup)",
-             f"CPython {calibration['python_version']}: threads {python_ratio:.2f}x, "
-             f"processes {processes_ratio:.2f}x serial time; parlab gil {parlab_ratio:.2f}x; "
-             f"free-threaded: {calibration['free_threaded']}",
-             v.HOLDS if min(python_ratio, parlab_ratio) >= 0.8 else v.FAILS),
-            ("CPython's lock-protected counter ends at 0", "final value 0",
-             f"{int(calibration['locked_counter_final'])}",
-             v.exact([calibration["locked_counter_final"]], 0))]
+def rows(reports):
+    """The verdict table of parlab_analysis.Reports: parlab's models on the C++ kernels
+    (lesson_python has the same claims judged on CPython itself)."""
+    return _speedup_rows(reports) + _wait_rows(reports) + _counter_rows(reports)
 
 
-def rows(reports, calibration=None):
-    """The verdict table of parlab_analysis.Reports (and a calibration, see calibrate)."""
-    return (_speedup_rows(reports) + _wait_rows(reports) + _counter_rows(reports) +
-            _calibration_rows(reports, calibration))
+HEADER = ("claim", "expected", "measured (estimate [95 % interval])", "holds?")
 
 
-def render(table, style="terminal"):
-    header = ("claim", "expected", "measured (estimate [95 % interval])", "holds?")
+def render(table, style="terminal", header=HEADER):
+    """A table as text; the last column is never cut, the first two are at most 60 and
+    40 characters wide."""
+    columns = len(header)
     if style == "markdown":
-        lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
-        lines += ["| " + " | ".join(row) + " |" for row in table]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * columns]
+        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table]
         return "\n".join(lines) + "\n"
-    widths = [max(len(str(r[i])) for r in [header] + table) for i in range(4)]
+    widths = [max(len(str(r[i])) for r in [header] + list(table)) for i in range(columns)]
     widths[0] = min(widths[0], 60)
     widths[1] = min(widths[1], 40)
     text = ["  ".join(str(c)[:w].ljust(w) for c, w in zip(header, widths)).rstrip()]
     text.append("-" * len(text[0]))
     for row in table:
-        text.append("  ".join(str(c)[:w].ljust(w) if i < 3 else str(c)
+        text.append("  ".join(str(c)[:w].ljust(w) if i < columns - 1 else str(c)
                               for i, (c, w) in enumerate(zip(row, widths))).rstrip())
     return "\n".join(text) + "\n"
 
@@ -210,9 +213,11 @@ def plot(table_runs, out_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import pandas as pd
+
     files.output_directory(out_dir)
-    runs = table_runs[(table_runs.kernel + "[" + table_runs.params + "]").str.startswith(
-        ("counter[variant=reduction]", "dgemm", "montecarlo", "wait"))]
+    runs = pd.concat([selects(table_runs, prefix) for prefix in
+                      ("counter[variant=reduction]", "dgemm", "montecarlo", "wait")]).sort_index()
     fig, ax = plt.subplots(figsize=(9, 4.5))
     labels, values, colours = [], [], []
     for run in runs.itertuples():
@@ -301,10 +306,8 @@ def add_parser(subparsers):
     parser = subparsers.add_parser("lesson", help="verdicts of the concurrency-vs-parallelism lesson")
     parser.add_argument("report")
     parser.add_argument("--calibrate", action="store_true",
-                        help="run the classic CPython programs and store their times in the report")
-    parser.add_argument("--python", default="/usr/bin/python3", help="CPython for --calibrate")
-    parser.add_argument("--iterations", type=_iterations, default=2_000_000,
-                        help="counting iterations of each CPython worker")
+                        help="gone: the lesson's python-kernel runs measure CPython inside the "
+                             "harness (kept so that old scripts still run)")
     parser.add_argument("--markdown", action="store_const", dest="style", const="markdown")
     parser.add_argument("--plots", help="directory for the lesson's PNG plot")
     parser.add_argument("--primitives", metavar="JSON",
@@ -312,24 +315,32 @@ def add_parser(subparsers):
     parser.set_defaults(style="terminal", run=run)
 
 
+def _section(title, style):
+    return f"\n## {title}\n\n" if style == "markdown" else f"\n{title}\n"
+
+
 def run(args):
     import sys
 
-    from . import calibrate
+    from . import lesson_python as py
     from .report import load
 
     reports = load(args.report)  # one clear error for a bad report before anything runs
     figures = read_primitives(args.primitives) if args.primitives else None
     if args.calibrate:
-        try:
-            calibrate.calibrate(args.report, args.python, args.iterations)
-        except calibrate.CalibrationSkipped as skipped:
-            print(f"parlab-analyze: {skipped}", file=sys.stderr)
+        print("parlab-analyze: --calibrate is no longer needed: the python kernel's runs in "
+              "config/lesson.toml measure CPython itself (see the CPython column)", file=sys.stderr)
     if figures is not None:
         store_primitives(args.report, figures)
-    if args.calibrate or figures is not None:
         reports = load(args.report)  # what was just stored, read back the same way
-    print(render(rows(reports, reports.calibration(args.report)), args.style), end="")
+    print(render(rows(reports), args.style), end="")
+    print(_section("The claims about Python, on parlab's models and on CPython itself "
+                   "(the python kernel)", args.style), end="")
+    print(render(py.cpython_rows(reports), args.style, py.CPYTHON_HEADER), end="")
+    print(_section("Fidelity: parlab's gil emulation against CPython's threads (time ratios, "
+                   "median [min-max])", args.style), end="")
+    print(render(py.fidelity_rows(reports), args.style, py.FIDELITY_HEADER), end="")
+    print(("\n" if args.style == "markdown" else "") + py.free_threaded_line(reports))
     if args.plots:
         for path in plot(reports.runs, args.plots):
             print(path)

@@ -49,7 +49,7 @@ TEST(Kernels, EveryKernelVerifiesUnderEverySingleRankModel) {
     int measured = 0;
     for (const auto& [model, shape] : kSingleRankShapes) {
       const RunSpec spec = TestSpec(info, model, shape, ::testing::TempDir());
-      if (info.check && !info.check(spec.params, {shape, false, MPI_THREAD_MULTIPLE}).empty())
+      if (info.check && !info.check(spec.params, spec.check_context(MPI_THREAD_MULTIPLE)).empty())
         continue;  // e.g. pingpong needs 2+ ranks: the MPI tests run it
       const RunOutcome r = Measure(spec, MPI_COMM_SELF);
       ++measured;
@@ -72,6 +72,18 @@ TEST(Counter, SafeVariantsEndAtZeroUnderEveryModel) {
       EXPECT_EQ(Result(r, "final_value"), 0.0) << variant << " " << model;
       EXPECT_EQ(Result(r, "updates"), 2 * 30001.0) << variant << " " << model;
       EXPECT_EQ(Result(r, "lost_updates"), 0.0);
+    }
+  }
+}
+
+TEST(Counter, UpdatesWithTheLockReleasedStayExactUnderEveryModel) {
+  for (const char* variant : {"mutex", "atomic", "reduction"}) {
+    for (const auto& [model, shape] : kSingleRankShapes) {
+      const RunOutcome r = Measure(MakeSpec("counter", model, shape, 20001,
+                                            {{"variant", std::string(variant)}, {"without_lock", true}}),
+                                   MPI_COMM_SELF);
+      EXPECT_EQ(r.status, RunStatus::kOk) << variant << " " << model << ": " << r.message;
+      EXPECT_EQ(Result(r, "final_value"), 0.0) << variant << " " << model;
     }
   }
 }
