@@ -97,6 +97,28 @@ class RequestSet {
   std::vector<MPI_Request> requests_;
 };
 
+// Persistent requests (MPI_Send_init / MPI_Recv_init), created once and started many
+// times. Freed on every path; leaving scope while started cancels and completes them first.
+class PersistentRequests {
+ public:
+  PersistentRequests() = default;
+  ~PersistentRequests();
+  PersistentRequests(PersistentRequests&& other) noexcept;
+  PersistentRequests& operator=(PersistentRequests&& other) noexcept;
+  PersistentRequests(const PersistentRequests&) = delete;
+  PersistentRequests& operator=(const PersistentRequests&) = delete;
+  // For MPI_Send_init(..., requests.Add()).
+  MPI_Request* Add();
+  void StartAll();
+  void WaitAll();
+  int size() const { return static_cast<int>(requests_.size()); }
+
+ private:
+  void Free();
+  std::vector<MPI_Request> requests_;
+  bool active_ = false;
+};
+
 int Rank(MPI_Comm comm);
 int Size(MPI_Comm comm);
 
