@@ -173,7 +173,7 @@ KernelInfo PingPongKernelInfo() {
           .check = Check,
           .probe = [](MPI_Comm, const KernelParams&) { return TransportSettings(); },
           .test_size = 8,
-          .test_params = {{"threads_talk", true}}};
+          .test_params = {{"threads_talk", true}, {"rounds", std::int64_t{20}}}};
 }
 
 }  // namespace
