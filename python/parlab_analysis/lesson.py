@@ -27,6 +27,13 @@ SPEEDUP_CLAIMS = [
      (1, 2), "at_most", 1.2),
 ]
 
+# Hybrid vs flat MPI on the stencil (config/hybrid-comm.toml): the claim, what is expected,
+# and which runs are compared: the best hybrid threading style against flat MPI with the
+# same grid, parameters (threading aside), workers and nodes, judged at the smallest grid.
+HYBRID_CLAIM = ("Hybrid beats flat MPI when halo exchange dominates (the smallest stencil "
+                "grid per worker)",
+                "best hybrid style >= 1.0x flat MPI, same workers and nodes")
+
 WAIT_MODELS = ["threads", "gil", "async"]
 SAFE_VARIANTS = ["mutex", "atomic", "critical", "reduction"]
 
@@ -80,6 +87,40 @@ def _speedup_rows(reports):
         judge = v.at_least if kind == "at_least" else v.at_most
         out.append((claim, expected, _fmt(spread), judge(spread, threshold)))
     return out
+
+
+def _without_threading(params):
+    return ",".join(p for p in params.split(",") if not p.startswith("threading="))
+
+
+def _hybrid_rows(reports):
+    """The best hybrid style against flat MPI, per grid size, judged at the smallest."""
+    runs = reports.runs
+    stencil = runs[(runs.kernel == "stencil") & (runs.status == "ok")]
+    pairs = []
+    for size in sorted(set(stencil["size"])):
+        for hybrid in stencil[(stencil["size"] == size) & (stencil.model == "hybrid")].itertuples():
+            flat = stencil[(stencil["size"] == size) & (stencil.model == "processes") &
+                           (stencil.ranks == hybrid.ranks * hybrid.threads) &
+                           (stencil.nodes == hybrid.nodes) &
+                           (stencil.params.map(_without_threading) == _without_threading(hybrid.params))]
+            if len(flat):
+                spread = v.speedup_spread(reports.cell_times(flat.iloc[0]), reports.cell_times(hybrid))
+                pairs.append((size, hybrid, flat.iloc[0], spread))
+    if not pairs:
+        return [HYBRID_CLAIM + ("not measured (config/hybrid-comm.toml)", v.INCONCLUSIVE)]
+    best = {}
+    for size, hybrid, flat, spread in pairs:  # per size and nodes: the fastest hybrid style
+        key = (size, hybrid.nodes)
+        if key not in best or spread[1] > best[key][3][1]:
+            best[key] = (size, hybrid, flat, spread)
+    measured = "; ".join(
+        f"size {size}, {h.nodes} node(s): {dict(p.split('=') for p in h.params.split(',')).get('threading', '?')} "
+        f"{h.ranks}x{h.threads} vs flat {f.ranks}x1 {_fmt(spread)}"
+        for size, h, f, spread in sorted(best.values(), key=lambda b: (b[0], b[1].nodes)))
+    smallest = min(size for size, *_ in best.values())
+    verdicts = [v.at_least(spread, 1.0) for size, _, _, spread in best.values() if size == smallest]
+    return [HYBRID_CLAIM + (measured, v.combine(verdicts))]
 
 
 WAIT_CLAIMS = {"threads": "Threads help waiting",
@@ -170,7 +211,7 @@ def _calibration_rows(reports, calibration):
 def rows(reports, calibration=None):
     """The verdict table of parlab_analysis.Reports (and a calibration, see calibrate)."""
     return (_speedup_rows(reports) + _wait_rows(reports) + _counter_rows(reports) +
-            _calibration_rows(reports, calibration))
+            _hybrid_rows(reports) + _calibration_rows(reports, calibration))
 
 
 def render(table, style="terminal"):
