@@ -58,10 +58,23 @@ void PersistentRequests::StartAll() {
   active_ = true;
 }
 
-void PersistentRequests::WaitAll() {
+void PersistentRequests::WaitAll(int spins) {
   if (!active_) return;
-  MPI_Waitall(size(), requests_.data(), MPI_STATUSES_IGNORE);
+  if (spins < 0) {
+    MPI_Waitall(size(), requests_.data(), MPI_STATUSES_IGNORE);
+  } else {
+    WaitAllPolling(size(), requests_.data(), spins);
+  }
   active_ = false;
+}
+
+void WaitAllPolling(int count, MPI_Request* requests, int spins) {
+  for (int polls = 0;; ++polls) {
+    int done = 0;
+    MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE);
+    if (done) return;
+    if (polls >= spins) std::this_thread::yield();
+  }
 }
 
 void PersistentRequests::Free() {

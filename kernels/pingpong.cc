@@ -4,6 +4,8 @@
 // `threads_talk`, each of the T threads of rank 0 ping-pongs with the same thread of the
 // partner at once, on a communicator of its own (as osu_latency_mt and IMB-MT do): the
 // per-thread latency and the aggregate bandwidth of T pairs, under MPI_THREAD_MULTIPLE.
+// Thread pairs use MPI_Isend / MPI_Irecv completed by polling, also with one thread, so
+// that T = 1 and T > 1 are measured the same way.
 #include "core/collective.h"
 #include "core/kernel.h"
 #include "core/mpi_transport.h"
@@ -17,6 +19,7 @@ namespace parlab {
 namespace {
 
 constexpr long long kMaxMessage = 1LL << 30;
+constexpr int kSpinsBeforeYield = 200;  // polls before a waiting thread yields its core
 
 std::string Check(const KernelParams& params, const CheckContext& context) {
   if (context.shape.ranks < 2) return "pingpong needs 2 or more ranks (it measures rank 0 with each other rank)";
@@ -102,17 +105,32 @@ class PingPongKernel final : public Kernel {
   std::vector<KernelResult> Results() const override;
 
  private:
-  // `rounds_` round trips of one thread pair with `partner` (rank 0 sends first).
+  // `rounds_` round trips of one thread pair with `partner` (rank 0 sends first). Alone,
+  // with MPI_Send / MPI_Recv; thread pairs poll nonblocking calls (WaitAllPolling says why).
   void Rounds(Pair& pair, int partner) {
     const int count = static_cast<int>(bytes_);
+    const int peer = ctx_->rank == 0 ? partner : 0;
+    MPI_Comm comm = pair.comm.get();
+    const auto send = [&](const char* data) {
+      if (!threads_talk_) return void(MPI_Send(data, count, MPI_BYTE, peer, 0, comm));
+      MPI_Request request = MPI_REQUEST_NULL;
+      MPI_Isend(data, count, MPI_BYTE, peer, 0, comm, &request);
+      WaitAllPolling(1, &request, kSpinsBeforeYield);
+    };
+    const auto receive = [&] {
+      if (!threads_talk_) return void(MPI_Recv(pair.in.data(), count, MPI_BYTE, peer, 0, comm, MPI_STATUS_IGNORE));
+      MPI_Request request = MPI_REQUEST_NULL;
+      MPI_Irecv(pair.in.data(), count, MPI_BYTE, peer, 0, comm, &request);
+      WaitAllPolling(1, &request, kSpinsBeforeYield);
+    };
     const double start = MPI_Wtime();
     for (std::int64_t r = 0; r < rounds_; ++r) {
       if (ctx_->rank == 0) {
-        MPI_Send(pair.out.data(), count, MPI_BYTE, partner, 0, pair.comm.get());
-        MPI_Recv(pair.in.data(), count, MPI_BYTE, partner, 0, pair.comm.get(), MPI_STATUS_IGNORE);
+        send(pair.out.data());
+        receive();
       } else {
-        MPI_Recv(pair.in.data(), count, MPI_BYTE, 0, 0, pair.comm.get(), MPI_STATUS_IGNORE);
-        MPI_Send(pair.in.data(), count, MPI_BYTE, 0, 0, pair.comm.get());  // echo what came
+        receive();
+        send(pair.in.data());  // echo what came
       }
     }
     pair.elapsed = MPI_Wtime() - start;

@@ -199,14 +199,15 @@ class StencilKernel final : public Kernel {
   int iterations_ = 1;
   bool nonblocking_ = false;
   Threading threading_ = Threading::kFunneled;
+  // Declared before the segments, whose requests point into them: destroyed after them.
   CommHandle cart_;
   std::vector<CommHandle> thread_comms_;
+  std::vector<double> grid_[2];
   HaloBlock block_;
   std::vector<HaloSegment> segments_;
   std::array<int, 2> dims_ = {1, 1};
   Range rows_{0, 0}, cols_{0, 0};
   long long lr_ = 0, lc_ = 0;
-  std::vector<double> grid_[2];
   int cur_ = 0;
   double checksum_ = 0;
   long long mismatches_ = 0;
@@ -307,9 +308,10 @@ void StencilKernel::BookHalo(const std::vector<HaloTimes>& before) {
 std::vector<KernelResult> StencilKernel::Results() const {
   // Per exchange, mean over segments (threads), then the slowest rank.
   double phases[8] = {0, 0, 0, 0, 0, 0, comm_intra_, comm_inter_};
+  const auto segments = static_cast<double>(segments_.size());
   for (const HaloSegment& segment : segments_) {
     const HaloTimes& h = segment.times();
-    const double per = h.exchanges > 0 ? 1.0 / static_cast<double>(h.exchanges * static_cast<long long>(segments_.size())) : 0.0;
+    const double per = h.exchanges > 0 ? 1.0 / (static_cast<double>(h.exchanges) * segments) : 0.0;
     phases[0] += h.pack * per;
     phases[1] += h.post * per;
     phases[2] += h.wait * per;
