@@ -19,7 +19,7 @@ namespace parlab {
 namespace {
 
 constexpr long long kMaxMessage = 1LL << 30;
-constexpr int kSpinsBeforeYield = 200;  // polls before a waiting thread yields its core
+constexpr int kSpinsBeforeYield = 20000;  // polls (about a millisecond) before a waiting thread yields
 
 std::string Check(const KernelParams& params, const CheckContext& context) {
   if (context.shape.ranks < 2) return "pingpong needs 2 or more ranks (it measures rank 0 with each other rank)";

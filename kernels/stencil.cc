@@ -12,6 +12,11 @@
 namespace parlab {
 namespace {
 
+// Polls before a waiting thread of the multiple style yields its core (about a
+// millisecond): yielding sooner loses the core to other processes on a busy machine, never
+// yielding starves the rank's other threads when they outnumber the cores.
+constexpr int kSpinsBeforeYield = 20000;
+
 struct Rect {
   long long i0, i1, j0, j1;  // local coordinates, halo at 0 and size + 1
   long long rows() const { return std::max(0LL, i1 - i0); }
@@ -128,7 +133,8 @@ class StencilKernel final : public Kernel {
     for (int t = 0; t < threads; ++t) {
       MPI_Comm_dup(cart_.get(), thread_comms_[static_cast<std::size_t>(t)].out());
       segments_.emplace_back(thread_comms_[static_cast<std::size_t>(t)].get(), block_,
-                             Partition(lr_, threads, t), Partition(lc_, threads, t), columns);
+                             Partition(lr_, threads, t), Partition(lc_, threads, t), columns,
+                             kSpinsBeforeYield);
     }
   }
 

@@ -9,15 +9,11 @@ namespace {
 // what that neighbour sent north.
 constexpr int kNorthward = 0, kSouthward = 1, kWestward = 2, kEastward = 3;
 
-// Polls before a waiting thread starts yielding its core: a few microseconds, longer than
-// a small message takes between two ranks that are both running.
-constexpr int kSpinsBeforeYield = 200;
-
 }  // namespace
 
 HaloSegment::HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Range cols,
-                         ColumnHalo columns)
-    : block_(block), rows_(rows), cols_(cols), columns_(columns) {
+                         ColumnHalo columns, int spins)
+    : block_(block), rows_(rows), cols_(cols), columns_(columns), spins_(spins) {
   const bool sides = block.west != MPI_PROC_NULL || block.east != MPI_PROC_NULL;
   if (sides && rows_.size() > 0) {
     if (columns_ == ColumnHalo::kDatatype) {
@@ -100,7 +96,7 @@ void HaloSegment::Start(int grid) {
 
 void HaloSegment::Finish(int grid) {
   const double start = NowSeconds();
-  requests_[grid].WaitAll(kSpinsBeforeYield);
+  requests_[grid].WaitAll(spins_);
   const double waited = NowSeconds();
   times_.wait += waited - start;
   if (!receive_[0].empty()) {

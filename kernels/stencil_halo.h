@@ -37,7 +37,10 @@ struct HaloTimes {
 // split their shared edge the same way, so a segment's messages always have a partner.
 class HaloSegment {
  public:
-  HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Range cols, ColumnHalo columns);
+  // `spins`: how Finish waits (PersistentRequests::WaitAll): -1, MPI_Waitall, for one
+  // communicating thread per rank; else polls before yielding, for several.
+  HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Range cols, ColumnHalo columns,
+              int spins = -1);
   // Packs the columns of grid `grid` and starts every message.
   void Start(int grid);
   // Waits for them and unpacks the received columns into grid `grid`'s halo.
@@ -53,6 +56,7 @@ class HaloSegment {
   HaloBlock block_;
   Range rows_, cols_;
   ColumnHalo columns_;
+  int spins_;
   DatatypeHandle column_type_;
   // Packed columns: [0] west, [1] east.
   std::array<std::vector<double>, 2> send_, receive_;
