@@ -93,8 +93,14 @@ def _without_threading(params):
     return ",".join(p for p in params.split(",") if not p.startswith("threading="))
 
 
+def _grid(run):
+    """(rows, columns) of a stencil run: `cols` = 0 is a square grid."""
+    cols = int(dict(p.split("=", 1) for p in run.params.split(",") if "=" in p).get("cols", 0))
+    return int(run.size), cols if cols > 0 else int(run.size)
+
+
 def _hybrid_rows(reports):
-    """The best hybrid style against flat MPI, per grid size, judged at the smallest."""
+    """The best hybrid style against flat MPI, per grid, judged at the fewest points."""
     runs = reports.runs
     stencil = runs[(runs.kernel == "stencil") & (runs.status == "ok")]
     pairs = []
@@ -110,16 +116,17 @@ def _hybrid_rows(reports):
     if not pairs:
         return [HYBRID_CLAIM + ("not measured (config/hybrid-comm.toml)", v.INCONCLUSIVE)]
     best = {}
-    for size, hybrid, flat, spread in pairs:  # per size and nodes: the fastest hybrid style
-        key = (size, hybrid.nodes)
+    for _, hybrid, flat, spread in pairs:  # per grid and nodes: the fastest hybrid style
+        key = (_grid(hybrid), hybrid.nodes)
         if key not in best or spread[1] > best[key][3][1]:
-            best[key] = (size, hybrid, flat, spread)
+            best[key] = (_grid(hybrid), hybrid, flat, spread)
     measured = "; ".join(
-        f"size {size}, {h.nodes} node(s): {dict(p.split('=') for p in h.params.split(',')).get('threading', '?')} "
+        f"grid {g[0]}x{g[1]}, {h.nodes} node(s): "
+        f"{dict(p.split('=', 1) for p in h.params.split(',')).get('threading', '?')} "
         f"{h.ranks}x{h.threads} vs flat {f.ranks}x1 {_fmt(spread)}"
-        for size, h, f, spread in sorted(best.values(), key=lambda b: (b[0], b[1].nodes)))
-    smallest = min(size for size, *_ in best.values())
-    verdicts = [v.at_least(spread, 1.0) for size, _, _, spread in best.values() if size == smallest]
+        for g, h, f, spread in sorted(best.values(), key=lambda b: (b[0][0] * b[0][1], b[1].nodes)))
+    fewest = min(g[0] * g[1] for g, *_ in best.values())
+    verdicts = [v.at_least(spread, 1.0) for g, _, _, spread in best.values() if g[0] * g[1] == fewest]
     return [HYBRID_CLAIM + (measured, v.combine(verdicts))]
 
 

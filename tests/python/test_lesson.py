@@ -151,8 +151,8 @@ def hybrid_vs_flat(tmp_path, hybrid_times, bigger_hybrid_times=(10, 10, 10)):
 def test_hybrid_beats_flat_mpi_is_judged_by_the_best_style_at_the_smallest_grid(tmp_path):
     measured, verdict = hybrid_vs_flat(tmp_path, hybrid_times=[3, 3.2, 3.5])
     assert verdict == v.HOLDS
-    assert "size 256, 1 node(s): overlap 2x2 vs flat 4x1" in measured  # the best style wins
-    assert "size 1024, 1 node(s): multiple 2x2" in measured
+    assert "grid 256x256, 1 node(s): overlap 2x2 vs flat 4x1" in measured  # the best style wins
+    assert "grid 1024x1024, 1 node(s): multiple 2x2" in measured
     measured, verdict = hybrid_vs_flat(tmp_path, hybrid_times=[5, 5, 5])
     assert verdict == v.FAILS  # every hybrid style slower than flat MPI at the smallest grid
     measured, verdict = hybrid_vs_flat(tmp_path, hybrid_times=[3.5, 4, 4.5])
