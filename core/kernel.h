@@ -126,6 +126,10 @@ struct KernelInfo {
   // Checks what the parameters name on this machine (a directory, say) before any work;
   // "" when fine. Run on every rank; the caller agrees on the first failure.
   std::function<std::string(const KernelParams&)> preflight = nullptr;
+  // A feature this run needs that the MPI library lacks (e.g. MPI-4 partitioned
+  // communication): the reason, "" when available. The run is then recorded as skipped,
+  // with the reason, not failed. Pure: the same answer on every rank.
+  std::function<std::string(const KernelParams&)> unavailable = nullptr;
   // Facts probed once per experiment that runs this kernel (collective over the world),
   // stored in the report's environment.
   std::function<EnvironmentFacts(MPI_Comm, const KernelParams&)> probe = nullptr;

@@ -3,6 +3,7 @@
 #include <climits>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace parlab {
 
@@ -26,6 +27,65 @@ RequestSet::~RequestSet() {
     MPI_Cancel(&request);
     MPI_Request_free(&request);
   }
+}
+
+PersistentRequests::~PersistentRequests() { Free(); }
+
+PersistentRequests::PersistentRequests(PersistentRequests&& other) noexcept
+    : requests_(std::move(other.requests_)), active_(std::exchange(other.active_, false)) {
+  other.requests_.clear();
+}
+
+PersistentRequests& PersistentRequests::operator=(PersistentRequests&& other) noexcept {
+  if (this != &other) {
+    Free();
+    requests_ = std::move(other.requests_);
+    other.requests_.clear();
+    active_ = std::exchange(other.active_, false);
+  }
+  return *this;
+}
+
+MPI_Request* PersistentRequests::Add() {
+  // Requests are never added while started: their addresses may move.
+  requests_.push_back(MPI_REQUEST_NULL);
+  return &requests_.back();
+}
+
+void PersistentRequests::StartAll() {
+  if (requests_.empty()) return;
+  MPI_Startall(size(), requests_.data());
+  active_ = true;
+}
+
+void PersistentRequests::WaitAll(int spins) {
+  if (!active_) return;
+  if (spins < 0) {
+    MPI_Waitall(size(), requests_.data(), MPI_STATUSES_IGNORE);
+  } else {
+    WaitAllPolling(size(), requests_.data(), spins);
+  }
+  active_ = false;
+}
+
+void WaitAllPolling(int count, MPI_Request* requests, int spins) {
+  for (int polls = 0;; ++polls) {
+    int done = 0;
+    MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE);
+    if (done) return;
+    if (polls >= spins) std::this_thread::yield();
+  }
+}
+
+void PersistentRequests::Free() {
+  if (active_) {
+    for (MPI_Request& request : requests_) MPI_Cancel(&request);
+    MPI_Waitall(size(), requests_.data(), MPI_STATUSES_IGNORE);
+    active_ = false;
+  }
+  for (MPI_Request& request : requests_)
+    if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);
+  requests_.clear();
 }
 
 std::string MpiErrorText(int code) {

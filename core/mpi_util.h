@@ -97,6 +97,36 @@ class RequestSet {
   std::vector<MPI_Request> requests_;
 };
 
+// Completes `count` requests by polling MPI_Testall; after `spins` unsuccessful polls it
+// yields the core between polls, so that threads of an oversubscribed rank (or of its
+// neighbour) can run the progress the wait depends on. Threads polling this way also stay
+// clear of Open MPI 4.1's blocking waits under MPI_THREAD_MULTIPLE, which were seen to
+// hang with several threads in MPI_Recv at once.
+void WaitAllPolling(int count, MPI_Request* requests, int spins);
+
+// Persistent requests (MPI_Send_init / MPI_Recv_init), created once and started many
+// times. Freed on every path; leaving scope while started cancels and completes them first.
+class PersistentRequests {
+ public:
+  PersistentRequests() = default;
+  ~PersistentRequests();
+  PersistentRequests(PersistentRequests&& other) noexcept;
+  PersistentRequests& operator=(PersistentRequests&& other) noexcept;
+  PersistentRequests(const PersistentRequests&) = delete;
+  PersistentRequests& operator=(const PersistentRequests&) = delete;
+  // For MPI_Send_init(..., requests.Add()).
+  MPI_Request* Add();
+  void StartAll();
+  // MPI_Waitall, or WaitAllPolling with `spins` >= 0.
+  void WaitAll(int spins = -1);
+  int size() const { return static_cast<int>(requests_.size()); }
+
+ private:
+  void Free();
+  std::vector<MPI_Request> requests_;
+  bool active_ = false;
+};
+
 int Rank(MPI_Comm comm);
 int Size(MPI_Comm comm);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/collective.h"
@@ -18,7 +19,11 @@ Environment Engine::ProbedEnvironment() const {
   for (const RunSpec& spec : experiment_.runs) {
     const KernelInfo& kernel = spec.kernel_info();
     if (!kernel.probe || !probed.insert(kernel.name).second) continue;
-    for (auto& fact : kernel.probe(world_, spec.params)) env.fields.push_back(std::move(fact));
+    for (auto& fact : kernel.probe(world_, spec.params)) {
+      const auto same_key = [&](const auto& field) { return field.first == fact.first; };
+      if (std::none_of(env.fields.begin(), env.fields.end(), same_key))  // two kernels, one fact
+        env.fields.push_back(std::move(fact));
+    }
   }
   return env;
 }
@@ -103,7 +108,7 @@ bool Engine::Report(const RunSpec& spec, const RunOutcome& outcome, const std::v
   if (!replayed && recovery_.journal != nullptr) recovery_.journal->Append(spec, outcome);
   for (Reporter* reporter : reporters_) reporter->RunStarted(spec);
   const RunResult result = analysis.Add(spec, outcome, replayed);
-  if (outcome.status != RunStatus::kOk) ++not_ok;
+  if (outcome.status != RunStatus::kOk && outcome.status != RunStatus::kSkipped) ++not_ok;
   for (Reporter* reporter : reporters_) reporter->RunFinished({spec, outcome, result, rows});
   return outcome.status == RunStatus::kTimeout && spec.on_timeout == OnTimeout::kStop && !replayed;
 }

@@ -44,6 +44,13 @@ class RunMeasurement {
     Bind(env);
     Place(outcome, env);
     bool timed_out = false;
+    const auto& unavailable = spec_.kernel_info().unavailable;
+    if (unavailable && !(outcome.message = unavailable(spec_.params)).empty()) {
+      outcome.status = RunStatus::kSkipped;  // the same answer on every rank: no collective
+      outcome.elapsed_s = MPI_Wtime() - start;
+      outcome.samples = GatherSamples(rows, 0, comm_);
+      return outcome;
+    }
     try {
       SetUpKernel();
       IoStage stage(spec_, comm_, *kernel_);

@@ -1,46 +1,21 @@
 #include "kernels/stencil.h"
 
-#include "core/collective.h"
-#include "core/kernel.h"
-#include "core/mpi_util.h"
-
 #include <algorithm>
 #include <cmath>
+
+#include "core/collective.h"
+#include "core/kernel.h"
+#include "core/mpi_transport.h"
+#include "core/mpi_util.h"
+#include "kernels/stencil_halo.h"
 
 namespace parlab {
 namespace {
 
-// One formula, one evaluation order, shared with the reference: results match bitwise.
-inline double JacobiPoint(double north, double south, double west, double east) {
-  return 0.25 * ((north + south) + (west + east));
-}
-
-enum class Decomposition { kRows, kBlocks };
-constexpr EnumNames<Decomposition, 2> kDecompositions{
-    {{{Decomposition::kRows, "rows"}, {Decomposition::kBlocks, "blocks"}}}};
-enum class Exchange { kBlocking, kNonblocking };
-constexpr EnumNames<Exchange, 2> kExchanges{
-    {{{Exchange::kBlocking, "blocking"}, {Exchange::kNonblocking, "nonblocking"}}}};
-
-long long Columns(const KernelParams& params) {
-  return params.Int("cols") > 0 ? params.Int("cols") : params.size();
-}
-
-std::array<int, 2> GridOf(const KernelParams& params, int ranks) {
-  return params.Choice("decomposition", kDecompositions) == Decomposition::kBlocks
-             ? ProcessGrid(ranks)
-             : std::array<int, 2>{ranks, 1};
-}
-
-// Every rank needs at least one row and one column of the grid.
-std::string Check(const KernelParams& params, const CheckContext& context) {
-  const std::array<int, 2> dims = GridOf(params, context.shape.ranks);
-  if (params.size() >= dims[0] && Columns(params) >= dims[1]) return "";
-  return "grid " + std::to_string(params.size()) + " x " + std::to_string(Columns(params)) +
-         " has fewer rows or columns than the " + std::to_string(dims[0]) + " x " +
-         std::to_string(dims[1]) + " process grid of " + std::to_string(context.shape.ranks) +
-         " ranks";
-}
+// Polls before a waiting thread of the multiple style yields its core (about a
+// millisecond): yielding sooner loses the core to other processes on a busy machine, never
+// yielding starves the rank's other threads when they outnumber the cores.
+constexpr int kSpinsBeforeYield = 20000;
 
 struct Rect {
   long long i0, i1, j0, j1;  // local coordinates, halo at 0 and size + 1
@@ -55,45 +30,36 @@ class StencilKernel final : public Kernel {
     m_ = Columns(params);
     iterations_ = static_cast<int>(params.Int("iterations"));
     nonblocking_ = params.Choice("exchange", kExchanges) == Exchange::kNonblocking;
+    threading_ = params.Choice("threading", kThreadings);
+    if (threading_ == Threading::kPartitioned) throw std::logic_error(StencilUnavailable(params));
     const std::array<int, 2> dims = GridOf(params, ctx.ranks);
     const int periods[2] = {0, 0};
     MPI_Cart_create(ctx.comm, 2, dims.data(), periods, 0, cart_.out());
     int coords[2] = {0, 0};
     MPI_Cart_coords(cart_.get(), ctx.rank, 2, coords);
-    MPI_Cart_shift(cart_.get(), 0, 1, &north_, &south_);
-    MPI_Cart_shift(cart_.get(), 1, 1, &west_, &east_);
+    MPI_Cart_shift(cart_.get(), 0, 1, &block_.north, &block_.south);
+    MPI_Cart_shift(cart_.get(), 1, 1, &block_.west, &block_.east);
     leaders_ = NodeLeaders(cart_.get());  // neighbours on another node: halos timed as comm_inter
-    dims_[0] = dims[0];
-    dims_[1] = dims[1];
+    dims_ = dims;
     rows_ = Partition(n_, dims[0], coords[0]);
     cols_ = Partition(m_, dims[1], coords[1]);
     lr_ = rows_.size();
     lc_ = cols_.size();
-    if (lr_ == 0 || lc_ == 0) throw std::invalid_argument(Check(params, {.shape = {ctx.ranks, 1}}));
-    MPI_Type_vector(static_cast<int>(lr_), 1, static_cast<int>(lc_ + 2), MPI_DOUBLE,
-                    column_type_.out());
-    MPI_Type_commit(column_type_.in_place());
+    if (lr_ == 0 || lc_ == 0) throw std::invalid_argument(CheckStencil(params, {.shape = {ctx.ranks, 1}}));
     const auto cells = static_cast<std::size_t>((lr_ + 2) * (lc_ + 2));
     grid_[0].assign(cells, 0.0);
     grid_[1].assign(cells, 0.0);
+    block_.lr = lr_;
+    block_.lc = lc_;
+    block_.grids = {grid_[0].data(), grid_[1].data()};
+    MakeSegments(params.Choice("column_halo", kColumnHalos));
     Reset();
   }
 
   void Run(PhaseTimer& timer) override {
     comm_intra_ = comm_inter_ = 0;
+    for (HaloSegment& segment : segments_) segment.SetTimes();
     for (int it = 0; it < iterations_; ++it) Sweep(&timer);
-  }
-
-  bool Remote(int neighbour) const {
-    return neighbour != MPI_PROC_NULL && leaders_[neighbour] != leaders_[ctx_->rank];
-  }
-
-  // Halo time spent with one pair of neighbours, booked as inter-node when either is remote.
-  template <class F>
-  void TimedPair(int a, int b, F&& exchange) {
-    const double start = NowSeconds();
-    exchange();
-    (Remote(a) || Remote(b) ? comm_inter_ : comm_intra_) += NowSeconds() - start;
   }
 
   Verification Verify() override {
@@ -103,10 +69,13 @@ class StencilKernel final : public Kernel {
     // Then the same distributed code, from the initial state, against the serial result
     // (its halo times are not the measured ones: keep those).
     const double intra = comm_intra_, inter = comm_inter_;
+    std::vector<HaloTimes> kept;
+    for (const HaloSegment& segment : segments_) kept.push_back(segment.times());
     Reset();
     for (int it = 0; it < iterations_; ++it) Sweep(nullptr);
     comm_intra_ = intra;
     comm_inter_ = inter;
+    for (std::size_t s = 0; s < segments_.size(); ++s) segments_[s].SetTimes(kept[s]);
     const std::vector<double> expected =
         StencilReference(n_, m_, rows_.begin, rows_.end, cols_.begin, cols_.end, iterations_);
     long long mismatches = 0;
@@ -139,22 +108,34 @@ class StencilKernel final : public Kernel {
             1e6};
   }
 
-  std::vector<KernelResult> Results() const override {
-    return {{"checksum", checksum_, "1", "sum of all points after the verification sweeps"},
-            {"mismatches", static_cast<double>(mismatches_), "1",
-             "points differing from the serial result (must be 0)"},
-            {"comm_intra", CommMax(comm_intra_), "s",
-             "halo time with neighbours on the same node, last repetition, slowest rank "
-             "(blocking: Sendrecv; nonblocking: Waitall)"},
-            {"comm_inter", CommMax(comm_inter_), "s",
-             "halo time with a neighbour on another node, last repetition, slowest rank"},
-            {"process_rows", static_cast<double>(dims_[0]), "1", "process grid rows"},
-            {"process_cols", static_cast<double>(dims_[1]), "1", "process grid columns"}};
-  }
+  std::vector<KernelResult> Results() const override;
 
  private:
   double& At(int which, long long i, long long j) {
     return grid_[which][static_cast<std::size_t>(i * (lc_ + 2) + j)];
+  }
+
+  bool Remote(int neighbour) const {
+    return neighbour != MPI_PROC_NULL && leaders_[neighbour] != leaders_[ctx_->rank];
+  }
+
+  // One segment for the whole halo, or one per thread, each on its own communicator.
+  void MakeSegments(ColumnHalo columns) {
+    segments_.clear();
+    thread_comms_.clear();
+    if (threading_ != Threading::kMultiple) {
+      segments_.emplace_back(cart_.get(), block_, Range{0, lr_}, Range{0, lc_}, columns);
+      return;
+    }
+    const int threads = ctx_->team.size();
+    thread_comms_.resize(static_cast<std::size_t>(threads));
+    segments_.reserve(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+      MPI_Comm_dup(cart_.get(), thread_comms_[static_cast<std::size_t>(t)].out());
+      segments_.emplace_back(thread_comms_[static_cast<std::size_t>(t)].get(), block_,
+                             Partition(lr_, threads, t), Partition(lc_, threads, t), columns,
+                             kSpinsBeforeYield);
+    }
   }
 
   void Reset() {
@@ -177,173 +158,194 @@ class StencilKernel final : public Kernel {
     return true;
   }
 
-  // Halo messages: rows are contiguous, columns use a strided datatype.
-  void ExchangeBlocking() {
-    double* g = grid_[cur_].data();
-    const long long w = lc_ + 2;
-    const int count = static_cast<int>(lc_);
-    TimedPair(north_, south_, [&] {
-      MPI_Sendrecv(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, g + (lr_ + 1) * w + 1, count,
-                   MPI_DOUBLE, south_, 0, cart_.get(), MPI_STATUS_IGNORE);
-      MPI_Sendrecv(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, g + 0 * w + 1, count,
-                   MPI_DOUBLE, north_, 1, cart_.get(), MPI_STATUS_IGNORE);
-    });
-    TimedPair(west_, east_, [&] {
-      MPI_Sendrecv(g + 1 * w + 1, 1, column_type_.get(), west_, 2, g + 1 * w + lc_ + 1, 1,
-                   column_type_.get(), east_, 2, cart_.get(), MPI_STATUS_IGNORE);
-      MPI_Sendrecv(g + 1 * w + lc_, 1, column_type_.get(), east_, 3, g + 1 * w + 0, 1, column_type_.get(),
-                   west_, 3, cart_.get(), MPI_STATUS_IGNORE);
-    });
-  }
-
-  void PostExchange(RequestSet& requests) {
-    double* g = grid_[cur_].data();
-    const long long w = lc_ + 2;
-    const int count = static_cast<int>(lc_);
-    MPI_Irecv(g + (lr_ + 1) * w + 1, count, MPI_DOUBLE, south_, 0, cart_.get(), &requests[0]);
-    MPI_Irecv(g + 0 * w + 1, count, MPI_DOUBLE, north_, 1, cart_.get(), &requests[1]);
-    MPI_Irecv(g + 1 * w + lc_ + 1, 1, column_type_.get(), east_, 2, cart_.get(), &requests[2]);
-    MPI_Irecv(g + 1 * w + 0, 1, column_type_.get(), west_, 3, cart_.get(), &requests[3]);
-    MPI_Isend(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, cart_.get(), &requests[4]);
-    MPI_Isend(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, cart_.get(), &requests[5]);
-    MPI_Isend(g + 1 * w + 1, 1, column_type_.get(), west_, 2, cart_.get(), &requests[6]);
-    MPI_Isend(g + 1 * w + lc_, 1, column_type_.get(), east_, 3, cart_.get(), &requests[7]);
-  }
-
-  // Updates the given rectangles of the next grid from the current one, rows split over
-  // the team's threads.
-  void Compute(const std::vector<Rect>& rects) {
+  // Updates part `part` of `parts` of the rows of each rectangle of the next grid.
+  void ComputeRows(Worker& worker, const std::vector<Rect>& rects, int part, int parts) {
     const double* src = grid_[cur_].data();
     double* dst = grid_[1 - cur_].data();
     const long long w = lc_ + 2;
-    ctx_->team.Run([&](Worker& worker) {
-      for (const Rect& r : rects) {
-        const Range mine = Partition(r.rows(), worker.count(), worker.id());
-        for (long long i = r.i0 + mine.begin; i < r.i0 + mine.end; ++i) {
-          const double* up = src + (i - 1) * w;
-          const double* row = src + i * w;
-          const double* down = src + (i + 1) * w;
-          double* out = dst + i * w;
+    for (const Rect& r : rects) {
+      const Range mine = Partition(r.rows(), parts, part);
+      for (long long i = r.i0 + mine.begin; i < r.i0 + mine.end; ++i) {
+        const double* up = src + (i - 1) * w;
+        const double* row = src + i * w;
+        const double* down = src + (i + 1) * w;
+        double* out = dst + i * w;
 #pragma omp simd
-          for (long long j = r.j0; j < r.j1; ++j)
-            out[j] = JacobiPoint(up[j], down[j], row[j - 1], row[j + 1]);
-          worker.Checkpoint();
-        }
+        for (long long j = r.j0; j < r.j1; ++j)
+          out[j] = JacobiPoint(up[j], down[j], row[j - 1], row[j + 1]);
+        worker.Checkpoint();
       }
-    });
+    }
   }
 
-  void Sweep(PhaseTimer* timer) {
-    PhaseTimer scratch;
-    PhaseTimer& t = timer != nullptr ? *timer : scratch;
-    const Rect all{1, lr_ + 1, 1, lc_ + 1};
-    const bool alone = north_ == MPI_PROC_NULL && south_ == MPI_PROC_NULL &&
-                       west_ == MPI_PROC_NULL && east_ == MPI_PROC_NULL;
-    if (!nonblocking_ || alone) {  // with no neighbour there is nothing to overlap
-      {
-        auto scope = t.Measure(Phase::kComm);
-        ExchangeBlocking();
-      }
-      auto scope = t.Measure(Phase::kCompute);
-      Compute({all});
-    } else {
-      RequestSet requests(8);
-      {
-        auto scope = t.Measure(Phase::kComm);
-        PostExchange(requests);
-      }
-      {  // points that need no halo value, while the halos are in flight
-        auto scope = t.Measure(Phase::kCompute);
-        Compute({{2, lr_, 2, lc_}});
-      }
-      {
-        auto scope = t.Measure(Phase::kWait);
-        const double start = NowSeconds();
-        requests.WaitAll();
-        // One wait covers every neighbour: inter-node as soon as one of them is remote.
-        const bool remote = Remote(north_) || Remote(south_) || Remote(west_) || Remote(east_);
-        (remote ? comm_inter_ : comm_intra_) += NowSeconds() - start;
-      }
-      auto scope = t.Measure(Phase::kCompute);
-      std::vector<Rect> border = {{1, 2, 1, lc_ + 1}};
-      if (lr_ > 1) border.push_back({lr_, lr_ + 1, 1, lc_ + 1});
-      if (lr_ > 2) {
-        border.push_back({2, lr_, 1, 2});
-        if (lc_ > 1) border.push_back({2, lr_, lc_, lc_ + 1});
-      }
-      Compute(border);
-    }
-    cur_ = 1 - cur_;
+  void Compute(const std::vector<Rect>& rects) {
+    ctx_->team.Run([&](Worker& worker) { ComputeRows(worker, rects, worker.id(), worker.count()); });
   }
+
+  Rect All() const { return {1, lr_ + 1, 1, lc_ + 1}; }
+  Rect Interior() const { return {2, lr_, 2, lc_}; }  // points that need no halo value
+  std::vector<Rect> Border() const {
+    std::vector<Rect> border = {{1, 2, 1, lc_ + 1}};
+    if (lr_ > 1) border.push_back({lr_, lr_ + 1, 1, lc_ + 1});
+    if (lr_ > 2) {
+      border.push_back({2, lr_, 1, 2});
+      if (lc_ > 1) border.push_back({2, lr_, lc_, lc_ + 1});
+    }
+    return border;
+  }
+
+  void Sweep(PhaseTimer* timer);
+  void SweepFunneled(PhaseTimer& t);
+  void SweepOverlap(PhaseTimer& t);
+  void SweepMultiple(PhaseTimer& t);
+  void BookHalo(const std::vector<HaloTimes>& before);
 
   RunContext* ctx_ = nullptr;
   long long n_ = 0, m_ = 0;
   int iterations_ = 1;
   bool nonblocking_ = false;
+  Threading threading_ = Threading::kFunneled;
+  // Declared before the segments, whose requests point into them: destroyed after them.
   CommHandle cart_;
-  DatatypeHandle column_type_;
-  int north_ = MPI_PROC_NULL, south_ = MPI_PROC_NULL, west_ = MPI_PROC_NULL, east_ = MPI_PROC_NULL;
-  int dims_[2] = {1, 1};
+  std::vector<CommHandle> thread_comms_;
+  std::vector<double> grid_[2];
+  HaloBlock block_;
+  std::vector<HaloSegment> segments_;
+  std::array<int, 2> dims_ = {1, 1};
   Range rows_{0, 0}, cols_{0, 0};
   long long lr_ = 0, lc_ = 0;
-  std::vector<double> grid_[2];
   int cur_ = 0;
   double checksum_ = 0;
   long long mismatches_ = 0;
   std::vector<int> leaders_;
   double comm_intra_ = 0, comm_inter_ = 0;
-
-  double CommMax(double mine) const {
-    double most = 0;
-    MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, ctx_->comm);
-    return most;
-  }
 };
 
-}  // namespace
-
-double StencilInitial(long long i, long long j) {
-  return static_cast<double>((i * 31 + j * 17) % 101) / 100.0 - 0.5;
-}
-
-double StencilBoundary(long long i, long long j) {
-  return 1.0 + 0.5 * std::sin(0.1 * static_cast<double>(i + 2 * j));
-}
-
-std::vector<double> StencilReference(long long n, long long m, long long r0, long long r1,
-                                     long long c0, long long c1, int iterations) {
-  const long long er0 = std::max(0LL, r0 - iterations), er1 = std::min(n, r1 + iterations);
-  const long long ec0 = std::max(0LL, c0 - iterations), ec1 = std::min(m, c1 + iterations);
-  const long long h = er1 - er0 + 2, w = ec1 - ec0 + 2;
-  std::vector<double> a(static_cast<std::size_t>(h * w)), b;
-  for (long long i = 0; i < h; ++i)
-    for (long long j = 0; j < w; ++j) {
-      const long long gi = er0 + i - 1, gj = ec0 + j - 1;
-      const bool outside = gi < 0 || gi >= n || gj < 0 || gj >= m;
-      a[i * w + j] = outside ? StencilBoundary(gi, gj) : StencilInitial(gi, gj);
-    }
-  b = a;
-  for (int it = 0; it < iterations; ++it) {
-    for (long long i = 1; i < h - 1; ++i)
-      for (long long j = 1; j < w - 1; ++j)
-        b[i * w + j] = JacobiPoint(a[(i - 1) * w + j], a[(i + 1) * w + j], a[i * w + j - 1],
-                                   a[i * w + j + 1]);
-    std::swap(a, b);
+void StencilKernel::Sweep(PhaseTimer* timer) {
+  PhaseTimer scratch;
+  PhaseTimer& t = timer != nullptr ? *timer : scratch;
+  const bool alone = block_.north == MPI_PROC_NULL && block_.south == MPI_PROC_NULL &&
+                     block_.west == MPI_PROC_NULL && block_.east == MPI_PROC_NULL;
+  if (alone) {  // no neighbour: nothing to exchange or overlap
+    auto scope = t.Measure(Phase::kCompute);
+    Compute({All()});
+  } else if (threading_ == Threading::kOverlap) {
+    SweepOverlap(t);
+  } else if (threading_ == Threading::kMultiple) {
+    SweepMultiple(t);
+  } else {
+    SweepFunneled(t);
   }
-  std::vector<double> block;
-  for (long long i = r0; i < r1; ++i)
-    for (long long j = c0; j < c1; ++j) block.push_back(a[(i - er0 + 1) * w + (j - ec0 + 1)]);
-  return block;
+  cur_ = 1 - cur_;
 }
 
-std::array<int, 2> ProcessGrid(int ranks) {
-  int columns = 1;
-  for (int c = 1; static_cast<long long>(c) * c <= ranks; ++c)
-    if (ranks % c == 0) columns = c;
-  return {ranks / columns, columns};
+// The master thread exchanges; the team computes before (blocking) or around it.
+// Samples: pack, post and unpack are comm; the wait is comm when blocking, wait otherwise.
+void StencilKernel::SweepFunneled(PhaseTimer& t) {
+  HaloSegment& halo = segments_[0];
+  const HaloTimes before = halo.times();
+  halo.Start(cur_);
+  if (nonblocking_) {
+    auto scope = t.Measure(Phase::kCompute);
+    Compute({Interior()});
+  }
+  halo.Finish(cur_);
+  const HaloTimes& after = halo.times();
+  const double wait = after.wait - before.wait;
+  t.Add(Phase::kComm, after.total() - before.total() - (nonblocking_ ? wait : 0.0));
+  if (nonblocking_) t.Add(Phase::kWait, wait);
+  BookHalo({before});
+  auto scope = t.Measure(Phase::kCompute);
+  Compute(nonblocking_ ? Border() : std::vector<Rect>{All()});
 }
 
-namespace {
+// Thread 0 exchanges (and waits, so the library progresses) while the others compute the
+// interior; alone, it computes the interior between start and wait. Samples: compute.
+void StencilKernel::SweepOverlap(PhaseTimer& t) {
+  HaloSegment& halo = segments_[0];
+  const HaloTimes before = halo.times();
+  {
+    auto scope = t.Measure(Phase::kCompute);
+    ctx_->team.Run([&](Worker& worker) {
+      const int others = worker.count() - 1;
+      if (worker.id() == 0) {
+        halo.Start(cur_);
+        if (others == 0) ComputeRows(worker, {Interior()}, 0, 1);
+        worker.Blocking([&] { halo.Finish(cur_); });
+      } else {
+        ComputeRows(worker, {Interior()}, worker.id() - 1, others);
+      }
+    });
+  }
+  BookHalo({before});
+  auto scope = t.Measure(Phase::kCompute);
+  Compute(Border());
+}
+
+// Every thread exchanges its own segment on its own communicator (and, nonblocking,
+// computes its share of the interior meanwhile). Samples: comm (blocking) or compute.
+void StencilKernel::SweepMultiple(PhaseTimer& t) {
+  std::vector<HaloTimes> before;
+  for (const HaloSegment& segment : segments_) before.push_back(segment.times());
+  {
+    auto scope = t.Measure(nonblocking_ ? Phase::kCompute : Phase::kComm);
+    ctx_->team.Run([&](Worker& worker) {
+      HaloSegment& mine = segments_[static_cast<std::size_t>(worker.id())];
+      mine.Start(cur_);
+      if (nonblocking_) ComputeRows(worker, {Interior()}, worker.id(), worker.count());
+      worker.Blocking([&] { mine.Finish(cur_); });
+    });
+  }
+  BookHalo(before);
+  auto scope = t.Measure(Phase::kCompute);
+  Compute(nonblocking_ ? Border() : std::vector<Rect>{All()});
+}
+
+// Halo time of this sweep (mean over segments), inter-node as soon as a neighbour is remote.
+void StencilKernel::BookHalo(const std::vector<HaloTimes>& before) {
+  double seconds = 0;
+  for (std::size_t s = 0; s < before.size(); ++s)
+    seconds += segments_[s].times().total() - before[s].total();
+  const bool remote = Remote(block_.north) || Remote(block_.south) || Remote(block_.west) ||
+                      Remote(block_.east);
+  (remote ? comm_inter_ : comm_intra_) += seconds / static_cast<double>(before.size());
+}
+
+std::vector<KernelResult> StencilKernel::Results() const {
+  // Per exchange, mean over segments (threads), then the slowest rank.
+  double phases[8] = {0, 0, 0, 0, 0, 0, comm_intra_, comm_inter_};
+  const auto segments = static_cast<double>(segments_.size());
+  for (const HaloSegment& segment : segments_) {
+    const HaloTimes& h = segment.times();
+    const double per = h.exchanges > 0 ? 1.0 / (static_cast<double>(h.exchanges) * segments) : 0.0;
+    phases[0] += h.pack * per;
+    phases[1] += h.post * per;
+    phases[2] += h.wait * per;
+    phases[3] += h.unpack * per;
+    phases[4] += h.total() * per;
+    phases[5] += static_cast<double>(segment.bytes_sent());
+  }
+  double most[8] = {};
+  MPI_Allreduce(phases, most, 8, MPI_DOUBLE, MPI_MAX, ctx_->comm);
+  const char* per_exchange = " per halo exchange, last repetition, mean over the exchanging "
+                             "threads, slowest rank";
+  return {{"checksum", checksum_, "1", "sum of all points after the verification sweeps"},
+          {"mismatches", static_cast<double>(mismatches_), "1",
+           "points differing from the serial result (must be 0)"},
+          {"comm_intra", most[6], "s",
+           "halo time (pack + post + wait + unpack) with neighbours on the same node, last "
+           "repetition, slowest rank"},
+          {"comm_inter", most[7], "s",
+           "halo time with a neighbour on another node, last repetition, slowest rank"},
+          {"halo_pack", most[0], "s", std::string("packing columns into send buffers") + per_exchange},
+          {"halo_post", most[1], "s", std::string("starting the persistent requests") + per_exchange},
+          {"halo_wait", most[2], "s", std::string("waiting for every message") + per_exchange},
+          {"halo_unpack", most[3], "s", std::string("unpacking received columns") + per_exchange},
+          {"halo_exchange", most[4], "s", std::string("pack + post + wait + unpack") + per_exchange},
+          {"halo_bytes", most[5], "byte", "bytes one rank sends per halo exchange, largest rank"},
+          {"process_rows", static_cast<double>(dims_[0]), "1", "process grid rows"},
+          {"process_cols", static_cast<double>(dims_[1]), "1", "process grid columns"}};
+}
 
 KernelInfo StencilKernelInfo() {
   return {.name = "stencil",
@@ -355,16 +357,28 @@ KernelInfo StencilKernelInfo() {
                       "rows (1-D) | blocks (2-D, the most nearly square process grid)",
                       kDecompositions.All()},
                      {"exchange", ParamType::kString, std::string("nonblocking"),
-                      "blocking (MPI_Sendrecv) | nonblocking (Isend/Irecv, interior computed "
-                      "meanwhile)",
-                      kExchanges.All()}},
+                      "blocking (halos exchanged, then the sweep) | nonblocking (the interior "
+                      "computed while halos are in flight)",
+                      kExchanges.All()},
+                     {"threading", ParamType::kString, std::string("funneled"),
+                      "funneled (the master thread talks MPI) | overlap (one thread talks while "
+                      "the others compute the interior) | multiple (every thread exchanges its "
+                      "own halo segment, MPI_THREAD_MULTIPLE) | partitioned (MPI-4 "
+                      "partitioned messages; skipped on an MPI-3 library)",
+                      kThreadings.All()},
+                     {"column_halo", ParamType::kString, std::string("packed"),
+                      "packed (columns copied into contiguous buffers) | datatype (an "
+                      "MPI_Type_vector)",
+                      kColumnHalos.All()}},
           .make = [] { return std::make_unique<StencilKernel>(); },
           .has_checkpoint_state = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {  // two grids
             return 2.0 * 8 * static_cast<double>(p.size()) * static_cast<double>(Columns(p)) / ranks;
           },
           .bound = Bound::kCommunication,
-          .check = Check,
+          .check = CheckStencil,
+          .unavailable = StencilUnavailable,
+          .probe = [](MPI_Comm, const KernelParams&) { return TransportSettings(); },
           .test_size = 45};
 }
 

@@ -1,12 +1,44 @@
 // 2-D Jacobi (5-point) on an N x M grid with fixed boundary values, decomposed over ranks
 // in rows or 2-D blocks (MPI_Cart_create), OpenMP threads inside each rank. Halos are
-// exchanged with MPI_Sendrecv (blocking) or with MPI_Isend/Irecv while the interior is
-// computed (nonblocking).
+// exchanged with persistent requests (kernels/stencil_halo.h), before the sweep
+// (blocking) or while the interior is computed (nonblocking), by the master thread, by one
+// thread while the others compute, or by every thread for its own segment (`threading`).
 #pragma once
 #include <array>
+#include <string>
 #include <vector>
 
+#include "core/kernel.h"
+
 namespace parlab {
+
+// One formula, one evaluation order, shared by the kernel and the reference: results
+// match bitwise.
+inline double JacobiPoint(double north, double south, double west, double east) {
+  return 0.25 * ((north + south) + (west + east));
+}
+
+enum class Decomposition { kRows, kBlocks };
+inline constexpr EnumNames<Decomposition, 2> kDecompositions{
+    {{{Decomposition::kRows, "rows"}, {Decomposition::kBlocks, "blocks"}}}};
+enum class Exchange { kBlocking, kNonblocking };
+inline constexpr EnumNames<Exchange, 2> kExchanges{
+    {{{Exchange::kBlocking, "blocking"}, {Exchange::kNonblocking, "nonblocking"}}}};
+// Who talks MPI in a hybrid rank: the master thread while the others wait (funneled); one
+// thread while the others compute the interior (overlap); every thread for its own segment
+// of the halo, on its own communicator (multiple); MPI-4 partitioned messages (partitioned).
+enum class Threading { kFunneled, kOverlap, kMultiple, kPartitioned };
+inline constexpr EnumNames<Threading, 4> kThreadings{{{{Threading::kFunneled, "funneled"},
+                                                {Threading::kOverlap, "overlap"},
+                                                {Threading::kMultiple, "multiple"},
+                                                {Threading::kPartitioned, "partitioned"}}}};
+
+long long Columns(const KernelParams& params);  // the cols parameter, 0 = square
+// The process grid the decomposition gives `ranks` ranks.
+std::array<int, 2> GridOf(const KernelParams& params, int ranks);
+// KernelInfo::check and ::unavailable of the stencil.
+std::string CheckStencil(const KernelParams& params, const CheckContext& context);
+std::string StencilUnavailable(const KernelParams& params);
 
 // The process grid of the `blocks` decomposition: rows x columns = ranks, as nearly
 // square as the divisors of `ranks` allow, rows >= columns (what MPI_Dims_create gives

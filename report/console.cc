@@ -89,6 +89,7 @@ void WarningReporter::RunFinished(const FinishedRun& run) {
     case RunStatus::kError: what = "failed"; break;
     case RunStatus::kFailed: what = "failed verification"; break;
     case RunStatus::kTimeout: what = "timed out"; break;
+    case RunStatus::kSkipped: what = "skipped"; break;
   }
   fmt::print(stderr, "parlab: run {} {}: {}\n", spec.id, what, run.outcome.message);
 }

@@ -29,6 +29,13 @@ SPEEDUP_CLAIMS = [
      (1, 2), "at_most", 1.2),
 ]
 
+# Hybrid vs flat MPI on the stencil (config/hybrid-comm.toml): the claim, what is expected,
+# and which runs are compared: the best hybrid threading style against flat MPI with the
+# same grid, parameters (threading aside), workers and nodes, judged at the smallest grid.
+HYBRID_CLAIM = ("Hybrid beats flat MPI when halo exchange dominates (the smallest stencil "
+                "grid per worker)",
+                "best hybrid style >= 1.0x flat MPI, same workers and nodes")
+
 WAIT_MODELS = ["threads", "gil", "async"]
 SAFE_VARIANTS = ["mutex", "atomic", "critical", "reduction"]
 
@@ -117,6 +124,47 @@ def _speedup_rows(reports):
     return out
 
 
+def _without_threading(params):
+    return ",".join(p for p in params.split(",") if not p.startswith("threading="))
+
+
+def _grid(run):
+    """(rows, columns) of a stencil run: `cols` = 0 is a square grid."""
+    cols = int(dict(p.split("=", 1) for p in run.params.split(",") if "=" in p).get("cols", 0))
+    return int(run.size), cols if cols > 0 else int(run.size)
+
+
+def _hybrid_rows(reports):
+    """The best hybrid style against flat MPI, per grid, judged at the fewest points."""
+    runs = reports.runs
+    stencil = runs[(runs.kernel == "stencil") & (runs.status == "ok")]
+    pairs = []
+    for size in sorted(set(stencil["size"])):
+        for hybrid in stencil[(stencil["size"] == size) & (stencil.model == "hybrid")].itertuples():
+            flat = stencil[(stencil["size"] == size) & (stencil.model == "processes") &
+                           (stencil.ranks == hybrid.ranks * hybrid.threads) &
+                           (stencil.nodes == hybrid.nodes) &
+                           (stencil.params.map(_without_threading) == _without_threading(hybrid.params))]
+            if len(flat):
+                spread = v.speedup_spread(reports.cell_times(flat.iloc[0]), reports.cell_times(hybrid))
+                pairs.append((size, hybrid, flat.iloc[0], spread))
+    if not pairs:
+        return [HYBRID_CLAIM + ("not measured (config/hybrid-comm.toml)", v.INCONCLUSIVE)]
+    best = {}
+    for _, hybrid, flat, spread in pairs:  # per grid and nodes: the fastest hybrid style
+        key = (_grid(hybrid), hybrid.nodes)
+        if key not in best or spread[1] > best[key][3][1]:
+            best[key] = (_grid(hybrid), hybrid, flat, spread)
+    measured = "; ".join(
+        f"grid {g[0]}x{g[1]}, {h.nodes} node(s): "
+        f"{dict(p.split('=', 1) for p in h.params.split(',')).get('threading', '?')} "
+        f"{h.ranks}x{h.threads} vs flat {f.ranks}x1 {_fmt(spread)}"
+        for g, h, f, spread in sorted(best.values(), key=lambda b: (b[0][0] * b[0][1], b[1].nodes)))
+    fewest = min(g[0] * g[1] for g, *_ in best.values())
+    verdicts = [v.at_least(spread, 1.0) for g, _, _, spread in best.values() if g[0] * g[1] == fewest]
+    return [HYBRID_CLAIM + (measured, v.combine(verdicts))]
+
+
 WAIT_CLAIMS = {"threads": "Threads help waiting",
                "gil": "Threads help waiting even under a gil (it is released while waiting)",
                "async": "One thread with all waits pending (async) serves waits like threads"}
@@ -180,7 +228,8 @@ def _counter_rows(reports):
 def rows(reports):
     """The verdict table of parlab_analysis.Reports: parlab's models on the C++ kernels
     (lesson_python has the same claims judged on CPython itself)."""
-    return _speedup_rows(reports) + _wait_rows(reports) + _counter_rows(reports)
+    return (_speedup_rows(reports) + _wait_rows(reports) + _counter_rows(reports) +
+            _hybrid_rows(reports))
 
 
 HEADER = ("claim", "expected", "measured (estimate [95 % interval])", "holds?")

@@ -11,7 +11,7 @@ from . import files
 from .errors import AnalysisError
 
 SUPPORTED_SCHEMA = 1
-STATUSES = ("ok", "failed", "error", "timeout")
+STATUSES = ("ok", "failed", "error", "timeout", "skipped")
 # Column 0 of `samples` is the rank's whole repetition; the others are phases inside it.
 TOTAL = "total"
 

@@ -81,26 +81,72 @@ TEST(MpiKernels, AllVerifyWithSizesNotDivisibleByTheRankCount) {
   }
 }
 
-TEST(MpiStencil, DistributedResultEqualsSerialForEveryDecompositionAndExchange) {
-  // Sizes not divisible by 2, 3 or 4 ranks, square and not.
+TEST(MpiStencil, DistributedResultEqualsSerialForEveryStyleDecompositionAndExchange) {
+  // Sizes not divisible by 2, 3 or 4 ranks, square and not; every threading style with 1
+  // and 2 threads, both column halo forms where there are columns to exchange.
+  const KernelInfo& stencil = *FindKernel("stencil");
   for (const auto& [model, shape] : WorldShapes()) {
-    for (const char* decomposition : {"rows", "blocks"}) {
-      for (const char* exchange : {"blocking", "nonblocking"}) {
-        for (const auto& [rows, cols] : std::vector<std::pair<int, int>>{{37, 23}, {8, 41}}) {
-          const RunOutcome r = Measure(
-              MakeSpec("stencil", model, shape, rows,
-                       {{"cols", std::int64_t{cols}}, {"iterations", std::int64_t{7}},
-                        {"decomposition", std::string(decomposition)},
-                        {"exchange", std::string(exchange)}}),
-              MPI_COMM_WORLD);
-          if (!Root()) continue;
-          EXPECT_EQ(r.status, RunStatus::kOk) << model << " " << decomposition << " " << exchange << " "
-                                    << rows << "x" << cols << ": " << r.message;
-          EXPECT_EQ(Result(r, "mismatches"), 0.0);
-          EXPECT_EQ(Result(r, "process_rows") * Result(r, "process_cols"), WorldSize());
+    for (const char* threading : {"funneled", "overlap", "multiple"}) {
+      for (const char* decomposition : {"rows", "blocks"}) {
+        for (const char* exchange : {"blocking", "nonblocking"}) {
+          for (const char* columns : {"packed", "datatype"}) {
+            if (std::string(decomposition) == "rows" && std::string(columns) == "datatype") continue;
+            for (const auto& [rows, cols] : std::vector<std::pair<int, int>>{{37, 23}, {8, 41}}) {
+              const RunSpec spec = MakeSpec(
+                  "stencil", model, shape, rows,
+                  {{"cols", std::int64_t{cols}}, {"iterations", std::int64_t{7}},
+                   {"decomposition", std::string(decomposition)}, {"exchange", std::string(exchange)},
+                   {"threading", std::string(threading)}, {"column_halo", std::string(columns)}});
+              if (!stencil.check(spec.params, {shape, false, MPI_THREAD_MULTIPLE}).empty())
+                continue;  // overlap needs a nonblocking exchange (refused at validation)
+              const RunOutcome r = Measure(spec, MPI_COMM_WORLD);
+              if (!Root()) continue;
+              const std::string what = model + " " + threading + " " + decomposition + " " + exchange +
+                                       " " + columns + " " + std::to_string(rows) + "x" +
+                                       std::to_string(cols) + ": " + r.message;
+              EXPECT_EQ(r.status, RunStatus::kOk) << what;
+              EXPECT_EQ(Result(r, "mismatches"), 0.0) << what;
+              EXPECT_EQ(Result(r, "process_rows") * Result(r, "process_cols"), WorldSize());
+              if (WorldSize() > 1) EXPECT_GT(Result(r, "halo_bytes"), 0.0) << what;
+            }
+          }
         }
       }
     }
+  }
+}
+
+TEST(MpiStencil, PartitionedIsRecordedAsSkippedWithTheReasonOnAnMpi3Library) {
+  const auto& [model, shape] = WorldShapes()[1];
+  const RunOutcome r =
+      Measure(MakeSpec("stencil", model, shape, 16, {{"threading", std::string("partitioned")}}),
+              MPI_COMM_WORLD);
+#if MPI_VERSION < 4
+  EXPECT_EQ(r.status, RunStatus::kSkipped) << r.message;
+  EXPECT_NE(r.message.find("needs MPI-4 partitioned communication"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("implements MPI 3."), std::string::npos) << r.message;
+  EXPECT_EQ(r.repetitions(), 0);
+#else
+  EXPECT_NE(r.status, RunStatus::kFailed) << r.message;
+#endif
+}
+
+TEST(MpiPingPong, ThreadPairsTalkAtOnceOnTheirOwnCommunicators) {
+  if (WorldSize() == 1) GTEST_SKIP() << "needs 2+ ranks";
+  for (int threads : {1, 2}) {
+    const RunOutcome r = Measure(MakeSpec("pingpong", threads == 1 ? "processes" : "hybrid",
+                                          {WorldSize(), threads}, 1000,
+                                          {{"threads_talk", true}, {"rounds", std::int64_t{20}}}),
+                                 MPI_COMM_WORLD);
+    if (!Root()) continue;
+    EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
+    EXPECT_EQ(Result(r, "talking_threads"), threads);
+    EXPECT_GT(Result(r, "latency_intra"), 0.0);
+    // T pairs move T messages per slowest half round trip, which lies between the mean
+    // pair's and T times it: aggregate x mean latency / size is within [1, T].
+    const double pairs = Result(r, "aggregate_bandwidth_intra") * Result(r, "latency_intra") / 1000.0;
+    EXPECT_LE(pairs, threads * (1 + 1e-9));
+    EXPECT_GE(pairs, 1 - 1e-9);
   }
 }
 

@@ -194,3 +194,42 @@ def test_closed_prefixes_want_every_other_parameter_at_its_default(tmp_path):
     assert list(lesson.selects(runs, "counter[variant=reduction]").params) == ["variant=reduction"]
     assert len(lesson.selects(runs, "counter[variant=reduction")) == 2
     assert len(lesson.selects(runs, "counter[variant=reduction,without_lock=true]")) == 1
+
+
+def hybrid_vs_flat(tmp_path, hybrid_times, bigger_hybrid_times=(10, 10, 10)):
+    path = tmp_path / "hybrid.h5"
+    common = "cols=0,decomposition=rows,exchange=nonblocking,iterations=50"
+    stencil = dict(kernel="stencil", results={"mismatches": 0})
+    write_report(path, [
+        dict(stencil, size=256, model="processes", ranks=4, threads=1, cell_times=[4, 4, 4],
+             params=f"{common},threading=funneled"),
+        dict(stencil, size=256, model="hybrid", ranks=2, threads=2, cell_times=[6, 6, 6],
+             params=f"{common},threading=funneled"),
+        dict(stencil, size=256, model="hybrid", ranks=2, threads=2, cell_times=list(hybrid_times),
+             params=f"{common},threading=overlap"),
+        dict(stencil, size=1024, model="processes", ranks=4, threads=1, cell_times=[9, 9, 9],
+             params=f"{common},threading=funneled"),
+        dict(stencil, size=1024, model="hybrid", ranks=2, threads=2,
+             cell_times=list(bigger_hybrid_times), params=f"{common},threading=multiple"),
+    ])
+    rows = {c: (m, verdict) for c, _, m, verdict in lesson.rows(load(str(path)))}
+    return rows[lesson.HYBRID_CLAIM[0]]
+
+
+def test_hybrid_beats_flat_mpi_is_judged_by_the_best_style_at_the_smallest_grid(tmp_path):
+    measured, verdict = hybrid_vs_flat(tmp_path, hybrid_times=[3, 3.2, 3.5])
+    assert verdict == v.HOLDS
+    assert "grid 256x256, 1 node(s): overlap 2x2 vs flat 4x1" in measured  # the best style wins
+    assert "grid 1024x1024, 1 node(s): multiple 2x2" in measured
+    measured, verdict = hybrid_vs_flat(tmp_path, hybrid_times=[5, 5, 5])
+    assert verdict == v.FAILS  # every hybrid style slower than flat MPI at the smallest grid
+    measured, verdict = hybrid_vs_flat(tmp_path, hybrid_times=[3.5, 4, 4.5])
+    assert verdict == v.INCONCLUSIVE  # the spread straddles 1.0x
+
+
+def test_hybrid_claim_without_stencil_runs_is_not_measured(tmp_path):
+    path = tmp_path / "none.h5"
+    write_report(path, [dict(kernel="triad", params="", size=100, model="serial", ranks=1,
+                             threads=1, cell_times=[1, 1, 1])])
+    rows = {c: (m, verdict) for c, _, m, verdict in lesson.rows(load(str(path)))}
+    assert rows[lesson.HYBRID_CLAIM[0]][1] == v.INCONCLUSIVE

@@ -166,6 +166,34 @@ TEST(ConfigErrors, PlacementNamesAndTypes) {
   ExpectError(std::string(kMinimalRun) + "smt = \"yes\"\n", {"exp.toml:5", "smt"});
 }
 
+TEST(ConfigErrors, AStyleNeedingAThreadLevelNotGrantedIsRefusedBeforeWork) {
+  const std::string multiple =
+      "[[run]]\nkernel = \"stencil\"\nsize = 16\nthreading = \"multiple\"\nmodels = "
+      "[\"hybrid\"]\nranks = 2\nthreads = 2\n";
+  const std::string talk =
+      "[[run]]\nkernel = \"pingpong\"\nsize = 8\nthreads_talk = true\nmodels = "
+      "[\"hybrid\"]\nranks = 2\nthreads = 2\n";
+  for (const std::string& text : {multiple, talk}) {
+    EXPECT_NO_THROW(ParseExperiment(text, "x.toml", MPI_THREAD_MULTIPLE));
+    try {
+      ParseExperiment(text, "x.toml", MPI_THREAD_FUNNELED);
+      ADD_FAILURE() << "accepted under MPI_THREAD_FUNNELED: " << text;
+    } catch (const ConfigError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("needs MPI_THREAD_MULTIPLE, the MPI library granted MPI_THREAD_FUNNELED"),
+                std::string::npos) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;  // one line
+    }
+  }
+  // One thread calls MPI from one thread only: no MPI_THREAD_MULTIPLE needed.
+  const std::string one = "[[run]]\nkernel = \"stencil\"\nsize = 16\nthreading = \"multiple\"\n"
+                          "models = [\"processes\"]\nranks = 2\n";
+  EXPECT_NO_THROW(ParseExperiment(one, "x.toml", MPI_THREAD_FUNNELED));
+  ExpectError("[[run]]\nkernel = \"stencil\"\nsize = 16\nthreading = \"overlap\"\n"
+              "exchange = \"blocking\"\n",
+              {"threading = \"overlap\"", "needs exchange = \"nonblocking\""});
+}
+
 TEST(ConfigErrors, UnparsableTomlNamesFileAndLine) {
   ExpectError("[experiment]\nname = \"x\"\nrepetitions = = 3\n", {"exp.toml:3:"});
 }
@@ -278,7 +306,8 @@ TEST(ConfigFile, ShippedConfigsAreValid) {
   for (const auto& [name, ranks] : std::vector<std::pair<const char*, int>>{
            {"default.toml", 2}, {"tiny.toml", 2}, {"io.toml", 2}, {"io-stage.toml", 2},
            {"stencil-strong.toml", 2},
-           {"stencil-weak.toml", 4}}) {
+           {"stencil-weak.toml", 4},
+           {"hybrid-comm.toml", 4}}) {
     const std::string path = std::string(PARLAB_SOURCE_DIR) + "/config/" + name;
     const Experiment e = ParseExperiment(ReadConfigFile(path), path);
     EXPECT_FALSE(e.runs.empty()) << name;
