@@ -1,0 +1,56 @@
+// `parlab probe`: this machine's ceilings, measured (about 15 s on a 2-core machine) or
+// taken from the cache file a previous probe wrote.
+#pragma once
+
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "machine/ceilings.h"
+#include "machine/mpi_probe.h"
+#include "machine/storage_probe.h"
+
+namespace parlab {
+
+struct ProbeOptions {
+  std::string storage_dir = ".";  // whose write bandwidth is measured
+  int compute_trials = 5;
+  double compute_min_seconds = 0.02;
+  int memory_trials = 3;
+  double memory_min_seconds = 0.008;
+  // Working set of a scope at the sweep's end; 0: max(1 GiB, 4 x all of the last-level
+  // cache), at most a quarter of the memory available.
+  double max_working_set = 0;
+  double min_worker_bytes = 4096;
+  int points_per_octave = 2;
+  MpiProbeSettings mpi;
+  StorageProbeSettings storage;
+  // Called on world rank 0 before each phase ("peak FP64, 1 thread", ...).
+  std::function<void(const std::string&)> progress;
+
+  // A probe that takes well under a second, for tests: every part runs, on small sizes.
+  static ProbeOptions Quick(std::string storage_dir);
+};
+
+// Collective over world; every rank returns the same ceilings (world rank 0's, sent as
+// JSON). Parts that cannot run are unavailable with the reason; this does not throw for
+// them.
+Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options);
+
+struct ObtainedCeilings {
+  Ceilings ceilings;
+  bool from_cache = false;
+  double age_seconds = 0;          // of the cached measurement (0 when measured now)
+  std::string cache_path;          // "" when no cache location is known
+  std::vector<std::string> warnings;  // world rank 0: files ignored or not written
+};
+
+// Collective over world. Unless `force`, rank 0 reads `cache_path` ("" for
+// DefaultCeilingsCachePath); a valid file of this machine is used as it is. Otherwise the
+// ceilings are measured and rank 0 writes them to the cache. Same result on every rank.
+ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
+                                std::string cache_path, bool force);
+
+}  // namespace parlab

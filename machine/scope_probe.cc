@@ -1,0 +1,225 @@
+#include "machine/scope_probe.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <string>
+
+#include "core/aligned_buffer.h"
+
+namespace parlab {
+namespace {
+
+constexpr long long kFmaIterationsPerRepetition = 1000;
+constexpr double kGranuleBytes = 3.0 * kSimdBlock * sizeof(double);
+volatile double g_sink = 0;  // results of the kernels end here, so none is optimised away
+
+double Best(const std::vector<double>& rates) {
+  return rates.empty() ? 0 : *std::max_element(rates.begin(), rates.end());
+}
+
+Ceiling Measured(std::vector<double> trials, std::string unit, std::string method) {
+  Ceiling c;
+  c.available = !trials.empty();
+  c.value = Best(trials);
+  c.unit = std::move(unit);
+  c.method = std::move(method);
+  c.trials = std::move(trials);
+  return c;
+}
+
+std::string TrialsText(int trials, double min_seconds) {
+  return fmt::format("best of {} trials of >= {:g} ms", trials, min_seconds * 1e3);
+}
+
+Ceiling MeasurePeak(const ScopeRunner& runner, const ScopeSettings& s) {
+  const std::string method = DescribeFmaKernel(s.isa) + ", " +
+                             TrialsText(s.compute_trials, s.compute_min_seconds);
+  if (s.isa == SimdIsa::kScalar)
+    return Ceiling::Unavailable("GFLOP/s", method,
+                                "this CPU has no FMA unit (cpuid: neither avx512f nor "
+                                "avx2+fma), so no FMA kernel can run; scalar_fp64 is its roof");
+  std::vector<double> sinks(static_cast<std::size_t>(runner.workers()) * 8, 0.0);
+  const WorkerBody body = [&](int w, long long reps) {
+    sinks[w * 8] += FmaChains(s.isa, reps * kFmaIterationsPerRepetition);
+  };
+  const double work = FmaFlopsPerIteration(s.isa) * kFmaIterationsPerRepetition *
+                      runner.workers();
+  auto rates = TimeTrials(runner, body, work, s.compute_trials, s.compute_min_seconds);
+  for (double v : sinks) g_sink = g_sink + v;
+  return Measured(std::move(rates), "GFLOP/s", method);
+}
+
+Ceiling MeasureScalar(const ScopeRunner& runner, const ScopeSettings& s) {
+  const bool fma = CpuHasFma();
+  const std::string method = fmt::format(
+      "12 independent scalar {} chains (one double per instruction), {}",
+      fma ? "FMA" : "multiply + add", TrialsText(s.compute_trials, s.compute_min_seconds));
+  std::vector<double> sinks(static_cast<std::size_t>(runner.workers()) * 8, 0.0);
+  const WorkerBody body = [&](int w, long long reps) {
+    sinks[w * 8] += ScalarChains(fma, reps * kFmaIterationsPerRepetition);
+  };
+  const double work = ScalarFlopsPerIteration() * kFmaIterationsPerRepetition *
+                      runner.workers();
+  auto rates = TimeTrials(runner, body, work, s.compute_trials, s.compute_min_seconds);
+  for (double v : sinks) g_sink = g_sink + v;
+  return Measured(std::move(rates), "GFLOP/s", method);
+}
+
+std::vector<LevelBandwidth> Levels(const MemorySweep& sweep, int workers,
+                                   const ScopeSettings& s, const std::string& method) {
+  std::vector<double> capacities;
+  for (const CacheLevel& c : s.caches) capacities.push_back(c.CapacityFor(workers));
+  const auto labelled = LabelPlateaus(DetectPlateaus(sweep.points, s.plateaus), capacities);
+  std::vector<LevelBandwidth> levels;
+  for (const LevelPlateau& l : labelled) {
+    LevelBandwidth level{l.level, l.capacity_bytes, 0, 0, {}};
+    if (!l.found) {
+      const std::string where = l.level == MemoryLevel::kDram
+          ? fmt::format("beyond the last cache (the sweep ends at {})",
+                        FormatBytes(sweep.points.empty() ? 0 : sweep.points.back().bytes))
+          : fmt::format("in {} ({} for {} worker(s))", MemoryLevelName(l.level),
+                        FormatBytes(l.capacity_bytes), workers);
+      level.bandwidth = Ceiling::Unavailable(
+          "GB/s", method, "the sweep has no plateau " + where);
+    } else {
+      std::vector<double> points;
+      for (std::size_t i = l.plateau.first; i <= l.plateau.last; ++i)
+        points.push_back(sweep.points[i].gbs);
+      level.from_bytes = l.plateau.from_bytes;
+      level.to_bytes = l.plateau.to_bytes;
+      level.bandwidth = Measured(std::move(points), "GB/s",
+                                 fmt::format("median of the {} sweep points of the plateau "
+                                             "{}..{}; {}", l.plateau.points(),
+                                             FormatBytes(l.plateau.from_bytes),
+                                             FormatBytes(l.plateau.to_bytes), method));
+      level.bandwidth.value = l.plateau.gbs;
+    }
+    levels.push_back(std::move(level));
+  }
+  return levels;
+}
+
+MemorySweep MeasureSweep(AccessPattern pattern, const ScopeRunner& runner,
+                         const ScopeSettings& s, std::vector<AlignedBuffer<double>>& buffers,
+                         const std::vector<double>& worker_bytes) {
+  MemorySweep sweep;
+  sweep.pattern = pattern;
+  const int workers = runner.workers();
+  std::vector<double> sinks(static_cast<std::size_t>(workers) * 8, 0.0);
+  long long repetitions = 0;
+  double previous_bytes = 0;
+  for (double bytes : worker_bytes) {
+    if (repetitions > 0)  // about as long as at the previous size
+      repetitions = std::max(1LL, static_cast<long long>(static_cast<double>(repetitions) *
+                                                         previous_bytes / bytes));
+    previous_bytes = bytes;
+    const auto elements = static_cast<std::size_t>(bytes / sizeof(double));
+    const std::size_t third = elements / 3;
+    const WorkerBody body = [&](int w, long long reps) {
+      double* base = buffers[w].data();
+      for (long long r = 0; r < reps; ++r) {
+        if (pattern == AccessPattern::kRead) {
+          sinks[w * 8] += ReadSum(s.isa, base, elements);
+        } else {
+          Triad(s.isa, base, base + third, base + 2 * third, 3.0, third);
+          ClobberMemory();
+        }
+      }
+    };
+    const double counted = pattern == AccessPattern::kRead ? bytes : 24.0 * static_cast<double>(third);
+    const auto rates = TimeTrials(runner, body, counted * workers, s.memory_trials,
+                                  s.memory_min_seconds, &repetitions);
+    sweep.points.push_back({bytes * workers, Best(rates)});
+  }
+  for (double v : sinks) g_sink = g_sink + v;
+  const std::string method = fmt::format(
+      "{} {} kernel ({}), {} worker(s), each point the {}", SimdIsaName(s.isa),
+      AccessPatternName(pattern),
+      pattern == AccessPattern::kRead ? "sum, 8 bytes per element"
+                                      : "a = b + s*c, 24 bytes per element as STREAM counts",
+      workers, TrialsText(s.memory_trials, s.memory_min_seconds));
+  sweep.levels = Levels(sweep, workers, s, method);
+  return sweep;
+}
+
+std::vector<MemorySweep> MeasureMemory(const ScopeRunner& runner, const ScopeSettings& s) {
+  const std::vector<double> worker_bytes = SweepWorkerBytes(s, runner.workers());
+  const auto elements = static_cast<std::size_t>(worker_bytes.back() / sizeof(double));
+  std::vector<AlignedBuffer<double>> buffers(static_cast<std::size_t>(runner.workers()));
+  std::vector<std::string> errors(buffers.size());
+  runner.Run([&](int w, long long) {  // each worker allocates and first-touches its own
+    try {
+      buffers[w] = AlignedBuffer<double>(elements);
+      std::fill(buffers[w].data(), buffers[w].data() + elements, 1.0);
+    } catch (const std::exception& e) {
+      errors[w] = fmt::format("worker {}: {}", w, e.what());
+    }
+  }, 1);
+  std::string error;
+  for (const std::string& e : errors)
+    if (error.empty()) error = e;
+  runner.Agree(error);
+  std::vector<MemorySweep> sweeps;
+  for (AccessPattern pattern : kAccessPatterns)
+    sweeps.push_back(MeasureSweep(pattern, runner, s, buffers, worker_bytes));
+  return sweeps;
+}
+
+}  // namespace
+
+std::vector<double> SweepWorkerBytes(const ScopeSettings& s, int workers) {
+  const double largest =
+      std::max(1.0, std::floor(s.max_working_set / std::max(1, workers) / kGranuleBytes)) *
+      kGranuleBytes;
+  std::vector<double> sizes;
+  for (int k = 0;; ++k) {
+    const double wanted = s.min_worker_bytes * std::exp2(static_cast<double>(k) /
+                                                         std::max(1, s.points_per_octave));
+    if (wanted >= largest) break;
+    const double rounded = std::max(1.0, std::round(wanted / kGranuleBytes)) * kGranuleBytes;
+    if (sizes.empty() || rounded > sizes.back()) sizes.push_back(rounded);
+  }
+  if (sizes.empty() || largest > sizes.back()) sizes.push_back(largest);
+  return sizes;
+}
+
+ScopeCeilings UnavailableScope(ProbeScope scope, const std::string& reason,
+                               const std::vector<CacheLevel>& caches) {
+  ScopeCeilings out;
+  out.scope = scope;
+  out.peak_fp64 = Ceiling::Unavailable("GFLOP/s", "FMA micro-kernel", reason);
+  out.scalar_fp64 = Ceiling::Unavailable("GFLOP/s", "scalar multiply-add chains", reason);
+  for (AccessPattern pattern : kAccessPatterns) {
+    MemorySweep sweep;
+    sweep.pattern = pattern;
+    std::vector<MemoryLevel> names;
+    for (std::size_t k = 0; k < std::min<std::size_t>(caches.size(), 4); ++k)
+      names.push_back(kMemoryLevels[k]);
+    names.push_back(MemoryLevel::kDram);
+    for (MemoryLevel level : names)
+      sweep.levels.push_back({level, 0, 0, 0,
+                              Ceiling::Unavailable("GB/s", "working-set sweep", reason)});
+    out.memory.push_back(std::move(sweep));
+  }
+  return out;
+}
+
+ScopeCeilings MeasureScope(ProbeScope scope, const ScopeRunner& runner,
+                           const ScopeSettings& settings) {
+  try {
+    ScopeCeilings out;
+    out.scope = scope;
+    out.workers = runner.workers();
+    out.peak_fp64 = MeasurePeak(runner, settings);
+    out.scalar_fp64 = MeasureScalar(runner, settings);
+    out.memory = MeasureMemory(runner, settings);
+    return out;
+  } catch (const std::exception& e) {
+    return UnavailableScope(scope, std::string("the probe failed: ") + e.what(), settings.caches);
+  }
+}
+
+}  // namespace parlab

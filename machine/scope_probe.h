@@ -1,0 +1,42 @@
+// The compute and memory ceilings of one probe scope (one thread, a rank's threads, a
+// node's ranks), measured through a ScopeRunner.
+#pragma once
+
+#include <vector>
+
+#include "machine/cache_levels.h"
+#include "machine/ceilings.h"
+#include "machine/plateau.h"
+#include "machine/scope_runner.h"
+#include "machine/simd_kernels.h"
+
+namespace parlab {
+
+struct ScopeSettings {
+  SimdIsa isa = SimdIsa::kScalar;
+  int compute_trials = 5;
+  double compute_min_seconds = 0.02;
+  int memory_trials = 3;
+  double memory_min_seconds = 0.008;
+  double max_working_set = 1 << 30;  // bytes of the whole scope at the sweep's end
+  double min_worker_bytes = 4096;    // per worker at the sweep's start
+  int points_per_octave = 2;
+  std::vector<CacheLevel> caches;
+  PlateauOptions plateaus;
+};
+
+// Collective over the runner's node for NodeRanks. Failures (memory that cannot be
+// allocated, say) become unavailable ceilings with the reason.
+ScopeCeilings MeasureScope(ProbeScope scope, const ScopeRunner& runner,
+                           const ScopeSettings& settings);
+
+// Every ceiling of a scope unavailable, for `reason`.
+ScopeCeilings UnavailableScope(ProbeScope scope, const std::string& reason,
+                               const std::vector<CacheLevel>& caches);
+
+// Per-worker working sets of the sweep: geometric from min_worker_bytes to
+// max_working_set / workers, multiples of 3 * 64 doubles (one triad block per array),
+// strictly ascending, the last one the largest that fits.
+std::vector<double> SweepWorkerBytes(const ScopeSettings& settings, int workers);
+
+}  // namespace parlab
