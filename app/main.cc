@@ -17,6 +17,7 @@
 #include "models/model.h"
 #include "core/mpi_util.h"
 #include "app/primitives.h"
+#include "app/probe_command.h"
 #include "report/console.h"
 #include "report/hdf5_report.h"
 #include "harness/watchdog.h"
@@ -253,6 +254,8 @@ int Main(int argc, char** argv, int thread_level) {
       "primitives", "threads vs processes vs async: creation, memory, switches, communication");
   primitives->add_option("-o,--output", primitives_output, "also write the figures as JSON");
   primitives->add_flag("--spawned-child", spawned_child, "internal: started by MPI_Comm_spawn");
+  ProbeCommandOptions probe_options;
+  CLI::App* probe = AddProbeCommand(app, probe_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -276,6 +279,7 @@ int Main(int argc, char** argv, int thread_level) {
     return 0;
   }
   if (*validate) return Validate(world, validate_paths);
+  if (*probe) return RunProbeCommand(world, probe_options);
   return RunExperiment(world, thread_level, run_options, CommandLine(argc, argv));
 }
 
