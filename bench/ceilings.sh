@@ -1,0 +1,65 @@
+#!/bin/bash
+# parlab probe's ceilings against Debian's likwid-bench, side by side in one invocation:
+# peak FP64 FMA (peakflops_*_fma), triad bandwidth (stream_*_fma) and read bandwidth
+# (load_*) at working sets inside L1, L2, L3 and DRAM (1 GB), on 1 core and all cores.
+# Host noise moves rates by tens of percent between minutes, so both sides run
+# interleaved ROUNDS times and each takes its best. Prints one ratio per ceiling.
+# Usage: bench/ceilings.sh [BUILD_DIR]   (default build/release; ROUNDS=3, LIKWID_SECONDS=1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+parlab=$build/bin/parlab
+[ -x "$parlab" ] || { echo "no $parlab: build the parlab target first" >&2; exit 1; }
+command -v likwid-bench >/dev/null || { echo "likwid-bench missing (Debian package likwid)" >&2; exit 1; }
+rounds=${ROUNDS:-3}
+seconds=${LIKWID_SECONDS:-1}
+cores=$(nproc)
+out=$(mktemp -d /tmp/parlab-ceilings.XXXXXX)
+
+# likwid's kernels for the widest vector unit this CPU has.
+if grep -qw avx512f /proc/cpuinfo; then isa=avx512; else isa=avx; fi
+peak_test=peakflops_${isa}_fma
+stream_test=stream_${isa}_fma
+load_test=load_${isa}
+
+# Cache sizes (KiB per instance) from sysfs, to put likwid's working sets inside a level.
+cache_kib() {  # level type
+  for d in /sys/devices/system/cpu/cpu0/cache/index*; do
+    if [ "$(cat "$d/level")" = "$1" ] && [ "$(cat "$d/type")" = "$2" ]; then
+      sed 's/K$//' "$d/size"; return
+    fi
+  done
+  echo 0
+}
+l1=$(cache_kib 1 Data); l2=$(cache_kib 2 Unified); l3=$(cache_kib 3 Unified)
+# Working set of all threads (likwid -W sizes are totals): half of each private level
+# per thread; for L3 the geometric middle of all L2 and L3; DRAM 1 GB.
+working_sets() {  # threads
+  local t=$1 l2all=$((l2 * $1))
+  local mid
+  mid=$(/usr/bin/python3 -c "import math; print(int(math.sqrt($l2all * $l3)))")
+  echo "L1=$((l1 * t / 2))kB L2=$((l2 * t / 2))kB L3=${mid}kB DRAM=1GB"
+}
+
+echo "parlab ceilings vs likwid-bench ($peak_test, $stream_test, $load_test), $cores cores," \
+     "L1d ${l1} KiB, L2 ${l2} KiB, L3 ${l3} KiB, $rounds rounds; raw data in $out"
+for round in $(seq 1 "$rounds"); do
+  # One rank per core, so the node scope (all ranks of a node) is measured too.
+  start=$(date +%s%N)
+  tools/mpirun.sh -n "$cores" "$parlab" probe --json --force --dir "$out" \
+    --cache "$out/cache-$round.json" > "$out/probe-$round.json"
+  echo "probe_nanoseconds $(( $(date +%s%N) - start ))" > "$out/probe-$round.time"
+  for threads in 1 "$cores"; do
+    # likwid pins thread i of -W N:size:threads to hardware thread i.
+    likwid-bench -s "$seconds" -t "$peak_test" -W "N:$((l1 * threads / 2))kB:$threads" \
+      > "$out/likwid-$round-peak-$threads.txt" 2>&1
+    for spec in $(working_sets "$threads"); do
+      level=${spec%%=*}; size=${spec#*=}
+      likwid-bench -s "$seconds" -t "$stream_test" -W "N:$size:$threads" \
+        > "$out/likwid-$round-triad-$level-$threads.txt" 2>&1
+      likwid-bench -s "$seconds" -t "$load_test" -W "N:$size:$threads" \
+        > "$out/likwid-$round-read-$level-$threads.txt" 2>&1
+    done
+  done
+done
+/usr/bin/python3 bench/compare_ceilings.py "$out" "$rounds" "$cores"
