@@ -4,7 +4,8 @@
 # (load_*) at working sets inside L1, L2, L3 and DRAM (1 GB), on 1 core and all cores.
 # Host noise moves rates by tens of percent between minutes, so both sides run
 # interleaved ROUNDS times and each takes its best. Prints one ratio per ceiling.
-# Usage: bench/ceilings.sh [BUILD_DIR]   (default build/release; ROUNDS=3, LIKWID_SECONDS=1)
+# Usage: bench/ceilings.sh [BUILD_DIR]   (default build/release; ROUNDS=3,
+# LIKWID_SECONDS=1, a whole number: likwid-bench -s takes whole seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
@@ -32,13 +33,20 @@ cache_kib() {  # level type
   echo 0
 }
 l1=$(cache_kib 1 Data); l2=$(cache_kib 2 Unified); l3=$(cache_kib 3 Unified)
-# Working set of all threads (likwid -W sizes are totals): half of each private level
-# per thread; for L3 the geometric middle of all L2 and L3; DRAM 1 GB.
+# Working sets of all threads (likwid -W sizes are totals), a few per level: likwid's rate
+# still grows with the working set inside L1 (its per-call cost), so each level's likwid
+# ceiling is the best of its sizes. L1: 1/3, 1/2, 2/3 of L1d per thread; L2: 1/4, 1/2 of
+# L2 per thread; L3: the geometric middle of all L2 and L3, and L3/4; DRAM: 1 GB.
 working_sets() {  # threads
-  local t=$1 l2all=$((l2 * $1))
-  local mid
-  mid=$(/usr/bin/python3 -c "import math; print(int(math.sqrt($l2all * $l3)))")
-  echo "L1=$((l1 * t / 2))kB L2=$((l2 * t / 2))kB L3=${mid}kB DRAM=1GB"
+  local t=$1
+  /usr/bin/python3 - "$t" "$l1" "$l2" "$l3" <<'PY'
+import math, sys
+t, l1, l2, l3 = (int(x) for x in sys.argv[1:])
+sets = [("L1", l1 * t // 3), ("L1", l1 * t // 2), ("L1", 2 * l1 * t // 3),
+        ("L2", l2 * t // 4), ("L2", l2 * t // 2),
+        ("L3", int(math.sqrt(l2 * t * l3))), ("L3", l3 // 4)]
+print(" ".join(f"{level}={kib}kB" for level, kib in sets), "DRAM=1GB")
+PY
 }
 
 echo "parlab ceilings vs likwid-bench ($peak_test, $stream_test, $load_test), $cores cores," \
@@ -56,9 +64,9 @@ for round in $(seq 1 "$rounds"); do
     for spec in $(working_sets "$threads"); do
       level=${spec%%=*}; size=${spec#*=}
       likwid-bench -s "$seconds" -t "$stream_test" -W "N:$size:$threads" \
-        > "$out/likwid-$round-triad-$level-$threads.txt" 2>&1
+        > "$out/likwid-$round-triad-$level-$threads-$size.txt" 2>&1
       likwid-bench -s "$seconds" -t "$load_test" -W "N:$size:$threads" \
-        > "$out/likwid-$round-read-$level-$threads.txt" 2>&1
+        > "$out/likwid-$round-read-$level-$threads-$size.txt" 2>&1
     done
   done
 done

@@ -9,12 +9,14 @@ import sys
 TARGETS = {"peak": 0.10, "L1": 0.20, "L2": 0.20, "L3": 0.20, "DRAM": 0.10}
 
 
-def likwid_value(path):
-    """MFlops/s or MByte/s of one likwid-bench output, in G(FLOP|B)/s; None if it failed."""
+def likwid_value(path, key):
+    """`key` (MFlops/s or MByte/s) of one likwid-bench output, in G(FLOP|B)/s; None if it
+    failed or measured nothing."""
     with open(path) as handle:
         text = handle.read()
-    match = re.search(r"^(MFlops/s|MByte/s):\s+([0-9.]+)", text, re.MULTILINE)
-    return float(match.group(2)) / 1000 if match else None
+    match = re.search(r"^" + re.escape(key) + r":\s+([0-9.]+)", text, re.MULTILINE)
+    value = float(match.group(1)) / 1000 if match else 0
+    return value if value > 0 else None
 
 
 def best(values):
@@ -48,14 +50,16 @@ def main(out, rounds, cores):
         times.append(int(open(p).read().split()[1]) / 1e9)
     rows = []
     for threads, scopes in ((1, ["thread"]), (cores, ["rank", "node"])):
-        items = [("peak", "peak FP64 FMA", "GFLOP/s", f"likwid-{{r}}-peak-{threads}.txt")]
+        items = [("peak", "peak FP64 FMA", "GFLOP/s", f"likwid-*-peak-{threads}.txt")]
         for pattern in ("triad", "read"):
             for level in ("L1", "L2", "L3", "DRAM"):
                 items.append(((pattern, level), f"{pattern} {level}", "GB/s",
-                              f"likwid-{{r}}-{pattern}-{level}-{threads}.txt"))
+                              f"likwid-*-{pattern}-{level}-{threads}-*.txt"))
         for what, label, unit, pattern in items:
-            ref = best(likwid_value(os.path.join(out, pattern.format(r=r)))
-                       for r in range(1, rounds + 1))
+            key = "MFlops/s" if what == "peak" else "MByte/s"
+            # Best over the rounds and, for a memory level, over its working sets.
+            ref = best(likwid_value(path, key)
+                       for path in glob.glob(os.path.join(out, pattern)))
             for scope in scopes:
                 values, reasons = zip(*(parlab_value(d, scope, what) for d in docs))
                 mine = best(values)

@@ -86,7 +86,7 @@ MemorySweep SweepFromJson(const json& j) {
 json ToJson(const ScopeCeilings& s) {
   json memory = json::array();
   for (const MemorySweep& sweep : s.memory) memory.push_back(ToJson(sweep));
-  return {{"scope", ProbeScopeName(s.scope)}, {"workers", s.workers},
+  return {{"scope", ProbeScopeName(s.scope)}, {"workers", s.workers}, {"seconds", s.seconds},
           {"peak_fp64", ToJson(s.peak_fp64)}, {"scalar_fp64", ToJson(s.scalar_fp64)},
           {"memory", memory}};
 }
@@ -96,6 +96,7 @@ ScopeCeilings ScopeFromJson(const json& j) {
   s.scope = EnumFromName(j.at("scope").get<std::string>(), kProbeScopes, ProbeScopeName,
                          "scope");
   s.workers = j.at("workers").get<int>();
+  s.seconds = j.at("seconds").get<double>();
   s.peak_fp64 = CeilingFromJson(j.at("peak_fp64"));
   s.scalar_fp64 = CeilingFromJson(j.at("scalar_fp64"));
   for (const json& sweep : j.at("memory")) s.memory.push_back(SweepFromJson(sweep));

@@ -61,6 +61,7 @@ struct MemorySweep {
 struct ScopeCeilings {
   ProbeScope scope = ProbeScope::kThread;
   int workers = 0;         // threads or ranks that ran at once (0: not measured)
+  double seconds = 0;      // how long measuring this scope took
   Ceiling peak_fp64;       // FMA kernel at the widest vector ISA (GFLOP/s)
   Ceiling scalar_fp64;     // one double per instruction (GFLOP/s)
   std::vector<MemorySweep> memory;  // one per AccessPattern, in order

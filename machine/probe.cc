@@ -93,6 +93,7 @@ ProbeOptions ProbeOptions::Quick(std::string storage_dir) {
   o.memory_min_seconds = 0.0005;
   o.max_working_set = 1 << 20;
   o.points_per_octave = 1;
+  o.budget_seconds = 0;
   o.mpi = {2, 20, 2, 1u << 16};
   o.storage = {1u << 20, 1u << 18, 1};
   return o;
@@ -118,7 +119,11 @@ Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options) {
   double max_working_set = options.max_working_set > 0 ? options.max_working_set
                                                        : AutoMaxWorkingSet(caches);
   MPI_Bcast(&max_working_set, 1, MPI_DOUBLE, 0, world);  // one sweep plan for every node
-  const ScopeSettings settings = SettingsFrom(options, caches, max_working_set);
+  ScopeSettings settings = SettingsFrom(options, caches, max_working_set);
+  // Most of the budget goes to the scopes, evenly; MPI and storage take about a second.
+  const int scopes = on_root_node >= 2 ? 3 : 2;
+  settings.budget_seconds =
+      options.budget_seconds > 0 ? std::max(1.0, 0.92 * options.budget_seconds - 1) / scopes : 0;
 
   Ceilings c;
   if (root) {

@@ -16,15 +16,18 @@ namespace parlab {
 
 struct ProbeOptions {
   std::string storage_dir = ".";  // whose write bandwidth is measured
-  int compute_trials = 5;
-  double compute_min_seconds = 0.02;
-  int memory_trials = 3;
-  double memory_min_seconds = 0.008;
+  int compute_trials = 7;
+  double compute_min_seconds = 0.005;
+  int memory_trials = 5;
+  double memory_min_seconds = 0.002;
   // Working set of a scope at the sweep's end; 0: max(1 GiB, 4 x all of the last-level
   // cache), at most a quarter of the memory available.
   double max_working_set = 0;
   double min_worker_bytes = 4096;
   int points_per_octave = 2;
+  // Seconds the whole probe should take (0: no limit): each scope gets its share, and its
+  // sweeps, when running late, measure their last points with one trial each.
+  double budget_seconds = 24;
   MpiProbeSettings mpi;
   StorageProbeSettings storage;
   // Called on world rank 0 before each phase ("peak FP64, 1 thread", ...).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <string>
@@ -102,16 +103,28 @@ std::vector<LevelBandwidth> Levels(const MemorySweep& sweep, int workers,
   return levels;
 }
 
+// Seconds the points from `next` on would take at `gbs` (bandwidth only falls with size).
+double RemainingSeconds(const std::vector<double>& worker_bytes, std::size_t next, int workers,
+                        double gbs, int trials, double min_seconds) {
+  double total = 0;
+  for (std::size_t i = next; i < worker_bytes.size(); ++i)
+    total += (trials + 1) * std::max(min_seconds, worker_bytes[i] * workers / (gbs * 1e9));
+  return total;
+}
+
 MemorySweep MeasureSweep(AccessPattern pattern, const ScopeRunner& runner,
                          const ScopeSettings& s, std::vector<AlignedBuffer<double>>& buffers,
-                         const std::vector<double>& worker_bytes) {
+                         const std::vector<double>& worker_bytes, double budget) {
   MemorySweep sweep;
   sweep.pattern = pattern;
   const int workers = runner.workers();
   std::vector<double> sinks(static_cast<std::size_t>(workers) * 8, 0.0);
   long long repetitions = 0;
   double previous_bytes = 0;
-  for (double bytes : worker_bytes) {
+  const double start = runner.spent();
+  int hurried = 0;
+  for (std::size_t point = 0; point < worker_bytes.size(); ++point) {
+    const double bytes = worker_bytes[point];
     if (repetitions > 0)  // about as long as at the previous size
       repetitions = std::max(1LL, static_cast<long long>(static_cast<double>(repetitions) *
                                                          previous_bytes / bytes));
@@ -120,27 +133,43 @@ MemorySweep MeasureSweep(AccessPattern pattern, const ScopeRunner& runner,
     const std::size_t third = elements / 3;
     const WorkerBody body = [&](int w, long long reps) {
       double* base = buffers[w].data();
-      for (long long r = 0; r < reps; ++r) {
-        if (pattern == AccessPattern::kRead) {
-          sinks[w * 8] += ReadSum(s.isa, base, elements);
-        } else {
-          Triad(s.isa, base, base + third, base + 2 * third, 3.0, third);
-          ClobberMemory();
-        }
-      }
+      if (pattern == AccessPattern::kRead)
+        sinks[w * 8] += ReadSum(s.isa, base, elements, reps);
+      else
+        Triad(s.isa, base, base + third, base + 2 * third, 3.0, third, reps);
     };
-    const double counted = pattern == AccessPattern::kRead ? bytes : 24.0 * static_cast<double>(third);
-    const auto rates = TimeTrials(runner, body, counted * workers, s.memory_trials,
-                                  s.memory_min_seconds, &repetitions);
+    // Decided from runner-agreed figures only, so every rank of a node decides alike.
+    const bool hurry = budget > 0 && !sweep.points.empty() &&
+                       runner.spent() - start +
+                               RemainingSeconds(worker_bytes, point, workers,
+                                                sweep.points.back().gbs, s.memory_trials,
+                                                s.memory_min_seconds) > budget;
+    hurried += hurry ? 1 : 0;
+    // Many short trials: one of them likely runs between two preemptions of a shared
+    // machine. A point whose single pass is long (DRAM) needs fewer.
+    const double pass_seconds =
+        sweep.points.empty() ? 0 : bytes * workers / (sweep.points.back().gbs * 1e9);
+    int trials = pass_seconds > 5 * s.memory_min_seconds ? std::min(3, s.memory_trials)
+                                                         : s.memory_trials;
+    if (hurry) trials = 1;
+    const double counted = pattern == AccessPattern::kRead ? bytes
+                                                           : 24.0 * static_cast<double>(third);
+    const auto rates = TimeTrials(runner, body, counted * workers, trials,
+                                  hurry ? s.memory_min_seconds / 2 : s.memory_min_seconds,
+                                  &repetitions);
     sweep.points.push_back({bytes * workers, Best(rates)});
   }
   for (double v : sinks) g_sink = g_sink + v;
-  const std::string method = fmt::format(
-      "{} {} kernel ({}), {} worker(s), each point the {}", SimdIsaName(s.isa),
-      AccessPatternName(pattern),
+  std::string method = fmt::format(
+      "{} {} kernel ({}), {} worker(s), each point the {} (at most 3 where one pass "
+      "takes over {:g} ms)", SimdIsaName(s.isa), AccessPatternName(pattern),
       pattern == AccessPattern::kRead ? "sum, 8 bytes per element"
                                       : "a = b + s*c, 24 bytes per element as STREAM counts",
-      workers, TrialsText(s.memory_trials, s.memory_min_seconds));
+      workers, TrialsText(s.memory_trials, s.memory_min_seconds), 5e3 * s.memory_min_seconds);
+  if (hurried > 0)
+    method += fmt::format(" ({} of {} points: one trial of >= {:g} ms, to stay within the "
+                          "probe's time budget)", hurried, worker_bytes.size(),
+                          s.memory_min_seconds * 500);
   sweep.levels = Levels(sweep, workers, s, method);
   return sweep;
 }
@@ -163,8 +192,15 @@ std::vector<MemorySweep> MeasureMemory(const ScopeRunner& runner, const ScopeSet
     if (error.empty()) error = e;
   runner.Agree(error);
   std::vector<MemorySweep> sweeps;
-  for (AccessPattern pattern : kAccessPatterns)
-    sweeps.push_back(MeasureSweep(pattern, runner, s, buffers, worker_bytes));
+  // What is left of the scope's budget, shared by the sweeps still to come.
+  const std::size_t patterns = std::size(kAccessPatterns);
+  for (std::size_t k = 0; k < patterns; ++k) {
+    const double left = s.budget_seconds - runner.spent();
+    const double share = s.budget_seconds > 0
+                             ? std::max(1e-3, left / static_cast<double>(patterns - k))
+                             : 0.0;
+    sweeps.push_back(MeasureSweep(kAccessPatterns[k], runner, s, buffers, worker_bytes, share));
+  }
   return sweeps;
 }
 
@@ -210,12 +246,14 @@ ScopeCeilings UnavailableScope(ProbeScope scope, const std::string& reason,
 ScopeCeilings MeasureScope(ProbeScope scope, const ScopeRunner& runner,
                            const ScopeSettings& settings) {
   try {
+    const auto start = std::chrono::steady_clock::now();
     ScopeCeilings out;
     out.scope = scope;
     out.workers = runner.workers();
     out.peak_fp64 = MeasurePeak(runner, settings);
     out.scalar_fp64 = MeasureScalar(runner, settings);
     out.memory = MeasureMemory(runner, settings);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
   } catch (const std::exception& e) {
     return UnavailableScope(scope, std::string("the probe failed: ") + e.what(), settings.caches);

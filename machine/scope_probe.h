@@ -14,15 +14,18 @@ namespace parlab {
 
 struct ScopeSettings {
   SimdIsa isa = SimdIsa::kScalar;
-  int compute_trials = 5;
-  double compute_min_seconds = 0.02;
-  int memory_trials = 3;
-  double memory_min_seconds = 0.008;
+  int compute_trials = 7;
+  double compute_min_seconds = 0.005;
+  int memory_trials = 5;
+  double memory_min_seconds = 0.002;
   double max_working_set = 1 << 30;  // bytes of the whole scope at the sweep's end
   double min_worker_bytes = 4096;    // per worker at the sweep's start
   int points_per_octave = 2;
   std::vector<CacheLevel> caches;
   PlateauOptions plateaus;
+  // Seconds the whole scope should take (0: no limit). A sweep running late measures its
+  // remaining points with one shorter trial each (and says so in its method).
+  double budget_seconds = 0;
 };
 
 // Collective over the runner's node for NodeRanks. Failures (memory that cannot be

@@ -80,8 +80,10 @@ ScopeRunner ScopeRunner::NodeRanks(MPI_Comm node, int workers) {
 }
 
 double ScopeRunner::Run(const WorkerBody& body, long long repetitions) const {
-  return node_ == MPI_COMM_NULL ? RunThreads(body, repetitions)
-                                : RunNodeRanks(body, repetitions);
+  const double seconds = node_ == MPI_COMM_NULL ? RunThreads(body, repetitions)
+                                                : RunNodeRanks(body, repetitions);
+  spent_ += seconds;
+  return seconds;
 }
 
 double ScopeRunner::RunThreads(const WorkerBody& body, long long repetitions) const {

@@ -24,6 +24,9 @@ class ScopeRunner {
   static ScopeRunner NodeRanks(MPI_Comm node, int workers);
 
   int workers() const { return workers_; }
+  // Seconds all Run() calls took so far: the same on every rank of the node, so budget
+  // decisions taken from it agree.
+  double spent() const { return spent_; }
   // Runs body on every worker; wall seconds, the same on every rank of the node.
   // Collective over the node for NodeRanks.
   double Run(const WorkerBody& body, long long repetitions) const;
@@ -37,6 +40,7 @@ class ScopeRunner {
   double RunNodeRanks(const WorkerBody& body, long long repetitions) const;
   int workers_;
   MPI_Comm node_;  // MPI_COMM_NULL for threads
+  mutable double spent_ = 0;
 };
 
 // The CPUs this process may run on (sched_getaffinity), ascending.

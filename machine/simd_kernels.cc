@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/aligned_buffer.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -89,23 +91,29 @@ __attribute__((target("fma"))) double ScalarFmaChains(long long iterations) {
   return sum;
 }
 
-__attribute__((target("avx512f"))) double ReadAvx512(const double* data, std::size_t count) {
+__attribute__((target("avx512f"))) double ReadAvx512(const double* data, std::size_t count,
+                                                    long long passes) {
   __m512d s[8];
   for (auto& v : s) v = _mm512_setzero_pd();
-  for (std::size_t i = 0; i < count; i += 64) {
+  for (long long pass = 0; pass < passes; ++pass) {
+    for (std::size_t i = 0; i < count; i += 64) {
 #pragma GCC unroll 8
-    for (int v = 0; v < 8; ++v) s[v] = _mm512_add_pd(s[v], _mm512_load_pd(data + i + 8 * v));
+      for (int v = 0; v < 8; ++v) s[v] = _mm512_add_pd(s[v], _mm512_load_pd(data + i + 8 * v));
+    }
   }
   for (int v = 1; v < 8; ++v) s[0] = _mm512_add_pd(s[0], s[v]);
   return SumLanes(s[0]);
 }
 
-__attribute__((target("avx2"))) double ReadAvx2(const double* data, std::size_t count) {
+__attribute__((target("avx2"))) double ReadAvx2(const double* data, std::size_t count,
+                                               long long passes) {
   __m256d s[8];
   for (auto& v : s) v = _mm256_setzero_pd();
-  for (std::size_t i = 0; i < count; i += 32) {
+  for (long long pass = 0; pass < passes; ++pass) {
+    for (std::size_t i = 0; i < count; i += 32) {
 #pragma GCC unroll 8
-    for (int v = 0; v < 8; ++v) s[v] = _mm256_add_pd(s[v], _mm256_load_pd(data + i + 4 * v));
+      for (int v = 0; v < 8; ++v) s[v] = _mm256_add_pd(s[v], _mm256_load_pd(data + i + 4 * v));
+    }
   }
   for (int v = 1; v < 8; ++v) s[0] = _mm256_add_pd(s[0], s[v]);
   alignas(32) double lanes[4];
@@ -115,26 +123,35 @@ __attribute__((target("avx2"))) double ReadAvx2(const double* data, std::size_t 
 
 __attribute__((target("avx512f"))) void TriadAvx512(double* a, const double* b,
                                                     const double* c, double s,
-                                                    std::size_t count) {
+                                                    std::size_t count, long long passes) {
   const __m512d sv = _mm512_set1_pd(s);
-  for (std::size_t i = 0; i < count; i += 32) {
+  for (long long pass = 0; pass < passes; ++pass) {
+    for (std::size_t i = 0; i < count; i += 32) {
 #pragma GCC unroll 4
-    for (int v = 0; v < 4; ++v) {
-      const std::size_t j = i + 8 * v;
-      _mm512_store_pd(a + j, _mm512_fmadd_pd(sv, _mm512_load_pd(c + j), _mm512_load_pd(b + j)));
+      for (int v = 0; v < 4; ++v) {
+        const std::size_t j = i + 8 * v;
+        _mm512_store_pd(a + j,
+                        _mm512_fmadd_pd(sv, _mm512_load_pd(c + j), _mm512_load_pd(b + j)));
+      }
     }
+    ClobberMemory();
   }
 }
 
 __attribute__((target("avx2,fma"))) void TriadAvx2(double* a, const double* b, const double* c,
-                                                   double s, std::size_t count) {
+                                                   double s, std::size_t count,
+                                                   long long passes) {
   const __m256d sv = _mm256_set1_pd(s);
-  for (std::size_t i = 0; i < count; i += 16) {
+  for (long long pass = 0; pass < passes; ++pass) {
+    for (std::size_t i = 0; i < count; i += 16) {
 #pragma GCC unroll 4
-    for (int v = 0; v < 4; ++v) {
-      const std::size_t j = i + 4 * v;
-      _mm256_store_pd(a + j, _mm256_fmadd_pd(sv, _mm256_load_pd(c + j), _mm256_load_pd(b + j)));
+      for (int v = 0; v < 4; ++v) {
+        const std::size_t j = i + 4 * v;
+        _mm256_store_pd(a + j,
+                        _mm256_fmadd_pd(sv, _mm256_load_pd(c + j), _mm256_load_pd(b + j)));
+      }
     }
+    ClobberMemory();
   }
 }
 
@@ -153,15 +170,20 @@ double ScalarFmaChains(long long iterations) { return ScalarMulAddChains(iterati
 
 #endif
 
-double ReadGeneric(const double* data, std::size_t count) {
+double ReadGeneric(const double* data, std::size_t count, long long passes) {
   double s[4] = {0, 0, 0, 0};
-  for (std::size_t i = 0; i < count; i += 4)
-    for (int v = 0; v < 4; ++v) s[v] += data[i + v];
+  for (long long pass = 0; pass < passes; ++pass)
+    for (std::size_t i = 0; i < count; i += 4)
+      for (int v = 0; v < 4; ++v) s[v] += data[i + v];
   return s[0] + s[1] + s[2] + s[3];
 }
 
-void TriadGeneric(double* a, const double* b, const double* c, double s, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) a[i] = b[i] + s * c[i];
+void TriadGeneric(double* a, const double* b, const double* c, double s, std::size_t count,
+                  long long passes) {
+  for (long long pass = 0; pass < passes; ++pass) {
+    for (std::size_t i = 0; i < count; ++i) a[i] = b[i] + s * c[i];
+    ClobberMemory();
+  }
 }
 
 }  // namespace
@@ -238,21 +260,21 @@ double ScalarChains(bool fma, long long iterations) {
   return fma ? ScalarFmaChains(iterations) : ScalarMulAddChains(iterations);
 }
 
-double ReadSum(SimdIsa isa, const double* data, std::size_t count) {
+double ReadSum(SimdIsa isa, const double* data, std::size_t count, long long passes) {
 #if defined(__x86_64__)
-  if (isa == SimdIsa::kAvx512) return ReadAvx512(data, count);
-  if (isa == SimdIsa::kAvx2Fma) return ReadAvx2(data, count);
+  if (isa == SimdIsa::kAvx512) return ReadAvx512(data, count, passes);
+  if (isa == SimdIsa::kAvx2Fma) return ReadAvx2(data, count, passes);
 #endif
-  return ReadGeneric(data, count);
+  return ReadGeneric(data, count, passes);
 }
 
 void Triad(SimdIsa isa, double* a, const double* b, const double* c, double s,
-           std::size_t count) {
+           std::size_t count, long long passes) {
 #if defined(__x86_64__)
-  if (isa == SimdIsa::kAvx512) return TriadAvx512(a, b, c, s, count);
-  if (isa == SimdIsa::kAvx2Fma) return TriadAvx2(a, b, c, s, count);
+  if (isa == SimdIsa::kAvx512) return TriadAvx512(a, b, c, s, count, passes);
+  if (isa == SimdIsa::kAvx2Fma) return TriadAvx2(a, b, c, s, count, passes);
 #endif
-  TriadGeneric(a, b, c, s, count);
+  TriadGeneric(a, b, c, s, count, passes);
 }
 
 std::string DescribeFmaKernel(SimdIsa isa) {

@@ -34,13 +34,16 @@ int FmaChainCount(SimdIsa isa);
 double ScalarChains(bool fma, long long iterations);
 double ScalarFlopsPerIteration();
 
-// Memory: `data` is 64-byte aligned and `count` a multiple of kSimdBlock doubles.
+// Memory: `data` is 64-byte aligned and `count` a multiple of kSimdBlock doubles. Both
+// go over the data `passes` times in one call, so that the call's own cost does not
+// weigh on small (L1) working sets.
 inline constexpr std::size_t kSimdBlock = 64;
-// Sum of data[0..count) (reads 8 bytes per element).
-double ReadSum(SimdIsa isa, const double* data, std::size_t count);
-// a = b + s * c over `count` elements (STREAM triad: 24 bytes per element).
+// Sum of data[0..count), `passes` times over (reads 8 bytes per element per pass).
+double ReadSum(SimdIsa isa, const double* data, std::size_t count, long long passes = 1);
+// a = b + s * c over `count` elements, `passes` times (STREAM triad: 24 bytes per
+// element per pass).
 void Triad(SimdIsa isa, double* a, const double* b, const double* c, double s,
-           std::size_t count);
+           std::size_t count, long long passes = 1);
 
 // How each kernel was built, for a ceiling's `method`.
 std::string DescribeFmaKernel(SimdIsa isa);

@@ -35,6 +35,7 @@ Ceilings Sample() {
     ScopeCeilings s;
     s.scope = scope;
     s.workers = scope == ProbeScope::kThread ? 1 : 2;
+    s.seconds = 4.25;
     s.peak_fp64 = Value(60.25 * s.workers, "GFLOP/s");
     s.scalar_fp64 = scope == ProbeScope::kNode
                         ? Ceiling::Unavailable("GFLOP/s", "scalar", "a reason")

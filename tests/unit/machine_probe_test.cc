@@ -73,8 +73,9 @@ TEST(SimdKernels, ReadAndTriadComputeWhatTheySay) {
   }
   for (SimdIsa isa : SupportedIsas()) {
     EXPECT_EQ(ReadSum(isa, b.data(), n), expected_sum) << SimdIsaName(isa);
+    EXPECT_EQ(ReadSum(isa, b.data(), n, 3), 3 * expected_sum) << SimdIsaName(isa);
     std::fill(a.data(), a.data() + n, -1.0);
-    Triad(isa, a.data(), b.data(), c.data(), 3.0, n);
+    Triad(isa, a.data(), b.data(), c.data(), 3.0, n, 2);
     for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(a[i], b[i] + 3.0 * c[i]) << SimdIsaName(isa);
   }
 }
