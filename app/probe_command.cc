@@ -138,15 +138,22 @@ int RunProbeCommand(MPI_Comm world, const ProbeCommandOptions& options) {
     probe.progress = [](const std::string& what) {
       fmt::print(stderr, "parlab probe: measuring {}\n", what);
     };
-  const ObtainedCeilings got = ObtainCeilings(world, probe, options.cache, options.force);
+  // A roofline file that cannot be written is bad input: said before any measuring.
+  std::ofstream roofline;
   std::string error;
   if (root && !options.roofline.empty()) {
+    roofline.open(options.roofline);
+    if (!roofline) error = "--roofline " + options.roofline + ": cannot open it for writing";
+  }
+  AgreeOrThrow(world, error);
+  const ObtainedCeilings got = ObtainCeilings(world, probe, options.cache, options.force);
+  if (root && roofline.is_open()) {
     const ScopeCeilings* widest = got.ceilings.Widest();
-    std::ofstream out(options.roofline);
-    out << RooflineJson(got.ceilings, widest != nullptr ? widest->scope : ProbeScope::kThread)
-               .dump(2)
-        << "\n";
-    if (!out) error = "cannot write " + options.roofline;
+    roofline << RooflineJson(got.ceilings,
+                             widest != nullptr ? widest->scope : ProbeScope::kThread).dump(2)
+             << "\n";
+    roofline.close();
+    if (!roofline) error = "cannot write " + options.roofline;
   }
   AgreeOrThrow(world, error);
   if (!root) return 0;

@@ -50,7 +50,7 @@ def main(out, rounds, cores):
         times.append(int(open(p).read().split()[1]) / 1e9)
     rows = []
     for threads, scopes in ((1, ["thread"]), (cores, ["rank", "node"])):
-        items = [("peak", "peak FP64 FMA", "GFLOP/s", f"likwid-*-peak-{threads}.txt")]
+        items = [("peak", "peak FP64 FMA", "GFLOP/s", f"likwid-*-peak-{threads}-*.txt")]
         for pattern in ("triad", "read"):
             for level in ("L1", "L2", "L3", "DRAM"):
                 items.append(((pattern, level), f"{pattern} {level}", "GB/s",
@@ -66,7 +66,8 @@ def main(out, rounds, cores):
                 rows.append((label, threads, scope, mine, ref, unit,
                              TARGETS["peak" if what == "peak" else what[1]],
                              next((r for r in reasons if r), "")))
-    print(f"best of {rounds} interleaved rounds per side; parlab probe under mpirun -n {cores}")
+    print(f"best of {rounds} interleaved rounds per side (likwid: best of its runs in each "
+          f"level); parlab probe under mpirun -n {cores}")
     print(f"{'ceiling':<15} {'cores':>5} {'parlab scope':<12} {'parlab':>9} {'likwid':>9}"
           f" {'unit':<8} {'ratio':>6} {'target':>7}  verdict")
     for label, threads, scope, mine, ref, unit, tol, reason in rows:

@@ -180,6 +180,15 @@ const LevelBandwidth* MemorySweep::Find(MemoryLevel level) const {
   return nullptr;
 }
 
+const LevelBandwidth* BandwidthFor(const ScopeCeilings& scope, AccessPattern pattern,
+                                   double bytes) {
+  const MemorySweep* sweep = scope.Find(pattern);
+  if (sweep == nullptr || sweep->levels.empty()) return nullptr;
+  for (const LevelBandwidth& level : sweep->levels)
+    if (level.level != MemoryLevel::kDram && bytes <= level.capacity_bytes) return &level;
+  return sweep->Find(MemoryLevel::kDram);
+}
+
 const MemorySweep* ScopeCeilings::Find(AccessPattern pattern) const {
   for (const MemorySweep& m : memory)
     if (m.pattern == pattern) return &m;

@@ -58,6 +58,13 @@ struct MemorySweep {
   const LevelBandwidth* Find(MemoryLevel level) const;
 };
 
+struct ScopeCeilings;
+// The memory roof of a working set of `bytes` (all workers of the scope together): the
+// innermost level whose capacity holds it, else DRAM. nullptr when the scope has no such
+// sweep. The entry may be unavailable (no plateau): check bandwidth.available.
+const LevelBandwidth* BandwidthFor(const ScopeCeilings& scope, AccessPattern pattern,
+                                   double bytes);
+
 struct ScopeCeilings {
   ProbeScope scope = ProbeScope::kThread;
   int workers = 0;         // threads or ranks that ran at once (0: not measured)

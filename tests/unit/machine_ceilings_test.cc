@@ -113,6 +113,21 @@ TEST(CeilingsJson, RooflineHasErtLayout) {
   EXPECT_EQ(c.Widest()->scope, ProbeScope::kNode);
 }
 
+TEST(CeilingsJson, BandwidthForPicksTheLevelHoldingTheWorkingSet) {
+  const Ceilings c = Sample();
+  const ScopeCeilings& thread = *c.Find(ProbeScope::kThread);
+  const LevelBandwidth* small = BandwidthFor(thread, AccessPattern::kTriad, 32 * 1024);
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(small->level, MemoryLevel::kL1);
+  EXPECT_EQ(small->bandwidth.value, 195);
+  const LevelBandwidth* large = BandwidthFor(thread, AccessPattern::kTriad, 1e9);
+  ASSERT_NE(large, nullptr);
+  EXPECT_EQ(large->level, MemoryLevel::kDram);
+  EXPECT_FALSE(large->bandwidth.available);  // the sample's DRAM had no plateau
+  ScopeCeilings empty;
+  EXPECT_EQ(BandwidthFor(empty, AccessPattern::kRead, 1), nullptr);
+}
+
 TEST(CeilingsJson, FlattenNamesEveryCeilingOnce) {
   const Ceilings c = Sample();
   const auto rows = FlattenCeilings(c);
