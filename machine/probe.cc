@@ -62,6 +62,7 @@ ScopeSettings SettingsFrom(const ProbeOptions& o, std::vector<CacheLevel> caches
   s.max_working_set = max_working_set;
   s.min_worker_bytes = o.min_worker_bytes;
   s.points_per_octave = o.points_per_octave;
+  s.warm_up_seconds = o.warm_up_seconds;
   s.caches = std::move(caches);
   return s;
 }
@@ -87,6 +88,7 @@ ScopeCeilings MeasureNodeScope(MPI_Comm world, int ranks_on_root_node,
 ProbeOptions ProbeOptions::Quick(std::string storage_dir) {
   ProbeOptions o;
   o.storage_dir = std::move(storage_dir);
+  o.warm_up_seconds = 0.01;
   o.compute_trials = 2;
   o.compute_min_seconds = 0.001;
   o.memory_trials = 1;

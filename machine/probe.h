@@ -16,6 +16,7 @@ namespace parlab {
 
 struct ProbeOptions {
   std::string storage_dir = ".";  // whose write bandwidth is measured
+  double warm_up_seconds = 0.2;  // per scope, busy work before measuring
   int compute_trials = 7;
   double compute_min_seconds = 0.005;
   int memory_trials = 5;

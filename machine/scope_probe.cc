@@ -38,6 +38,17 @@ std::string TrialsText(int trials, double min_seconds) {
   return fmt::format("best of {} trials of >= {:g} ms", trials, min_seconds * 1e3);
 }
 
+// Busy work on every worker first: a CPU that sat idle (a sleeping rank, an idle vCPU the
+// hypervisor descheduled, a core at low clock) takes tens of ms to come up to speed.
+void WarmUp(const ScopeRunner& runner, SimdIsa isa, double seconds) {
+  runner.Run([&](int, long long) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    double sink = 0;
+    while (std::chrono::steady_clock::now() < end) sink += FmaChains(isa, 10000);
+    g_sink = g_sink + sink;
+  }, 1);
+}
+
 Ceiling MeasurePeak(const ScopeRunner& runner, const ScopeSettings& s) {
   const std::string method = DescribeFmaKernel(s.isa) + ", " +
                              TrialsText(s.compute_trials, s.compute_min_seconds);
@@ -258,6 +269,7 @@ ScopeCeilings MeasureScope(ProbeScope scope, const ScopeRunner& runner,
     ScopeCeilings out;
     out.scope = scope;
     out.workers = runner.workers();
+    WarmUp(runner, settings.isa, settings.warm_up_seconds);
     out.peak_fp64 = MeasurePeak(runner, settings);
     out.scalar_fp64 = MeasureScalar(runner, settings);
     out.memory = MeasureMemory(runner, settings);

@@ -14,6 +14,7 @@ namespace parlab {
 
 struct ScopeSettings {
   SimdIsa isa = SimdIsa::kScalar;
+  double warm_up_seconds = 0.2;  // busy work on every worker before measuring
   int compute_trials = 7;
   double compute_min_seconds = 0.005;
   int memory_trials = 5;

@@ -142,6 +142,7 @@ TEST_F(ScratchDir, UnwritableDirectoriesAreUnavailableWithTheReason) {
 TEST(ScopeProbe, QuickThreadScopeMeasuresEveryCeiling) {
   ScopeSettings s;
   s.isa = BestSimdIsa();
+  s.warm_up_seconds = 0.01;
   s.compute_trials = 2;
   s.compute_min_seconds = 0.001;
   s.memory_trials = 1;
