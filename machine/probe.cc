@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include "core/collective.h"
@@ -49,6 +50,15 @@ double AutoMaxWorkingSet(const std::vector<CacheLevel>& caches) {
   const double available = MemAvailableBytes();
   if (available > 0) bytes = std::min(bytes, available / 4);
   return std::max(bytes, double(16 << 20));
+}
+
+// The directory as an absolute, normalised path (it need not exist), so that the same
+// directory compares equal however it was named.
+std::string AbsoluteDir(const std::string& dir) {
+  std::error_code error;
+  const std::filesystem::path path = std::filesystem::weakly_canonical(
+      std::filesystem::absolute(dir.empty() ? "." : dir, error), error);
+  return error ? dir : path.string();
 }
 
 ScopeSettings SettingsFrom(const ProbeOptions& o, std::vector<CacheLevel> caches,
@@ -143,8 +153,9 @@ Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options) {
   say("MPI latency and bandwidth");
   c.mpi = MeasureMpi(world, leaders, options.mpi);
   if (root) {
-    say("storage write bandwidth of " + options.storage_dir);
-    c.storage = MeasureStorage(options.storage_dir, options.storage);
+    const std::string dir = AbsoluteDir(options.storage_dir);
+    say("storage write bandwidth of " + dir);
+    c.storage = MeasureStorage(dir, options.storage);
     c.machine = ThisMachineKey();
     c.isa = SimdIsaName(settings.isa);
     c.measured_at = UtcText(started);
@@ -174,6 +185,14 @@ ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
                                              static_cast<std::int64_t>(std::time(nullptr)));
     if (!found.warning.empty()) out.warnings.push_back(found.warning);
     if (found.ceilings) {
+      // Storage belongs to a directory: another one is measured now (a second or so), the
+      // rest is kept, and the cache is updated.
+      const std::string dir = AbsoluteDir(options.storage_dir);
+      if (found.ceilings->storage.dir != dir) {
+        found.ceilings->storage = MeasureStorage(dir, options.storage);
+        const std::string error = SaveCeilingsCache(out.cache_path, *found.ceilings);
+        if (!error.empty()) out.warnings.push_back("cannot write the ceilings cache: " + error);
+      }
       cached = ToJson(*found.ceilings).dump();
       age = found.age_seconds;
     }

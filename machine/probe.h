@@ -52,8 +52,10 @@ struct ObtainedCeilings {
 };
 
 // Collective over world. Unless `force`, rank 0 reads `cache_path` ("" for
-// DefaultCeilingsCachePath); a valid file of this machine is used as it is. Otherwise the
-// ceilings are measured and rank 0 writes them to the cache. Same result on every rank.
+// DefaultCeilingsCachePath); a valid file of this machine is used as it is, except that
+// its storage ceilings are measured again (and the file updated) when they are of another
+// directory than options.storage_dir. Otherwise everything is measured and rank 0 writes
+// the cache. Same result on every rank.
 ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
                                 std::string cache_path, bool force);
 

@@ -112,6 +112,15 @@ TEST(MpiCeilings, CacheIsWrittenOnceAndReadBackByAll) {
   EXPECT_EQ(ToJson(second.ceilings), ToJson(first.ceilings));
   EXPECT_TRUE(SameOnEveryRank(ToJson(second.ceilings).dump()));
   EXPECT_GE(second.age_seconds, 0);
+  // Another I/O directory: only storage is measured again, for it.
+  const std::string other_dir = dir.path() + "/cache";
+  const ObtainedCeilings moved =
+      ObtainCeilings(MPI_COMM_WORLD, ProbeOptions::Quick(other_dir), cache, false);
+  EXPECT_TRUE(moved.from_cache);
+  EXPECT_EQ(moved.ceilings.storage.dir, other_dir);
+  EXPECT_TRUE(moved.ceilings.storage.buffered.available) << moved.ceilings.storage.buffered.reason;
+  EXPECT_EQ(ToJson(moved.ceilings)["scopes"], ToJson(first.ceilings)["scopes"]);
+  EXPECT_TRUE(SameOnEveryRank(ToJson(moved.ceilings).dump()));
   const ObtainedCeilings forced = ObtainCeilings(MPI_COMM_WORLD, options, cache, true);
   EXPECT_FALSE(forced.from_cache);
   // A corrupt cache: a warning on rank 0, a fresh measurement on every rank.
