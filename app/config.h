@@ -2,20 +2,22 @@
 // Every error names the file, line and key, before any work starts.
 #pragma once
 
-#include <stdexcept>
+#include <mpi.h>
+
 #include <string>
-#include <vector>
 
 #include "core/errors.h"
 #include "harness/run_spec.h"
 
 namespace parlab {
 
+// Parses and validates; throws ConfigError("FILE:LINE: ..."). `thread_level` is the MPI
+// thread level granted, which some kernels' checks need.
+Experiment ParseExperiment(const std::string& text, const std::string& path,
+                           int thread_level = MPI_THREAD_MULTIPLE);
 
-// Parses and validates; throws ConfigError("FILE:LINE: ...").
-Experiment ParseExperiment(const std::string& text, const std::string& path);
-
-// Reads the file; throws ConfigError naming it when it is missing or unreadable.
+// Reads the file (a regular file of at most 16 MiB); throws ConfigError naming it when it
+// is missing, unreadable or not a regular file.
 std::string ReadConfigFile(const std::string& path);
 
 int MaxThreadsPerRank();

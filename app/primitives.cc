@@ -15,14 +15,10 @@
 
 #include "core/mpi_util.h"
 #include "core/phase_timer.h"
+#include "harness/stats.h"
 
 namespace parlab {
 namespace {
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
 
 template <class F>
 double MedianSeconds(int repetitions, F&& once) {
@@ -43,10 +39,8 @@ double ProcBytes(const std::string& file, const std::string& field) {
   return -1;
 }
 
-nlohmann::json Threads() {
-  nlohmann::json out;
-  out["create_join_s"] = MedianSeconds(200, [] { std::thread([] {}).join(); });
-  // Memory: 32 threads that touch 16 KiB of stack each and wait.
+// Resident memory per thread: 32 threads that touch 16 KiB of stack each and wait.
+double ThreadMemoryBytes() {
   constexpr int kWorkers = 32;
   const double before = ProcBytes("/proc/self/status", "VmRSS");
   std::mutex mutex;
@@ -70,9 +64,15 @@ nlohmann::json Threads() {
   }
   cv.notify_all();
   for (auto& w : workers) w.join();
-  out["memory_per_worker_bytes"] = (after - before) / kWorkers;
-  // Context switch: ping-pong through a condition variable, per one-way hand-off.
-  constexpr int kRounds = 20000;
+  return (after - before) / kWorkers;
+}
+
+constexpr int kRounds = 20000;
+
+// Context switch: ping-pong through a condition variable, per one-way hand-off.
+double ContextSwitchSeconds() {
+  std::mutex mutex;
+  std::condition_variable cv;
   int turn = 0;
   const double start = NowSeconds();
   std::thread partner([&] {
@@ -90,11 +90,14 @@ nlohmann::json Threads() {
     cv.wait(lock, [&] { return turn == 0; });
   }
   partner.join();
-  out["context_switch_s"] = (NowSeconds() - start) / (2.0 * kRounds);
-  // Communication: a 64-byte hand-off through shared memory (spinning flag), one way.
+  return (NowSeconds() - start) / (2.0 * kRounds);
+}
+
+// Communication: a 64-byte hand-off through shared memory (spinning flag), one way.
+double SharedMemoryHandoffSeconds() {
   std::atomic<int> flag{0};
   alignas(64) char payload[64] = {};
-  const double handoff_start = NowSeconds();
+  const double start = NowSeconds();
   std::thread echo([&] {
     for (int i = 0; i < kRounds; ++i) {
       while (flag.load(std::memory_order_acquire) != 1) {
@@ -110,7 +113,15 @@ nlohmann::json Threads() {
     }
   }
   echo.join();
-  out["shared_memory_handoff_s"] = (NowSeconds() - handoff_start) / (2.0 * kRounds);
+  return (NowSeconds() - start) / (2.0 * kRounds);
+}
+
+nlohmann::json Threads() {
+  nlohmann::json out;
+  out["create_join_s"] = MedianSeconds(200, [] { std::thread([] {}).join(); });
+  out["memory_per_worker_bytes"] = ThreadMemoryBytes();
+  out["context_switch_s"] = ContextSwitchSeconds();
+  out["shared_memory_handoff_s"] = SharedMemoryHandoffSeconds();
   return out;
 }
 
@@ -147,7 +158,6 @@ nlohmann::json Processes() {
   // Context switch: ping-pong of one byte over two pipes between two processes.
   int there[2], back[2];
   if (pipe(there) == 0 && pipe(back) == 0) {
-    constexpr int kRounds = 20000;
     const pid_t child = fork();
     if (child == 0) {
       char byte;
@@ -208,10 +218,7 @@ void MpiFigures(MPI_Comm world, const std::string& self_path, nlohmann::json& ou
       MPI_Comm_disconnect(&child);
       out["mpi_comm_spawn_s"] = spawned;
     } else {
-      char text[MPI_MAX_ERROR_STRING];
-      int length = 0;
-      MPI_Error_string(code, text, &length);
-      out["mpi_comm_spawn"] = "fails here: " + std::string(text, static_cast<std::size_t>(length));
+      out["mpi_comm_spawn"] = "fails here: " + MpiErrorText(code);
     }
   }
 }

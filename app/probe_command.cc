@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <vector>
 
 #include "core/collective.h"
+#include "core/files.h"
 #include "core/mpi_util.h"
 #include "machine/probe.h"
 
@@ -113,6 +118,19 @@ void PrintHuman(const ObtainedCeilings& got, Notes& notes) {
   notes.Print();
 }
 
+// "" when `path` ("" : none) may be written: absent or a regular file, in a directory this
+// process may write into.
+std::string CheckWritable(const std::string& path) {
+  if (path.empty()) return "";
+  if (const std::string kind = CheckReplaceable(path); !kind.empty())
+    return "--roofline " + path + ": is " + kind + ", not a file parlab may replace";
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string dir = parent.empty() ? "." : parent.string();
+  if (access(dir.c_str(), W_OK | X_OK) != 0)
+    return "--roofline " + path + ": cannot write into " + dir + ": " + std::strerror(errno);
+  return "";
+}
+
 }  // namespace
 
 CLI::App* AddProbeCommand(CLI::App& app, ProbeCommandOptions& options) {
@@ -139,21 +157,15 @@ int RunProbeCommand(MPI_Comm world, const ProbeCommandOptions& options) {
       fmt::print(stderr, "parlab probe: measuring {}\n", what);
     };
   // A roofline file that cannot be written is bad input: said before any measuring.
-  std::ofstream roofline;
-  std::string error;
-  if (root && !options.roofline.empty()) {
-    roofline.open(options.roofline);
-    if (!roofline) error = "--roofline " + options.roofline + ": cannot open it for writing";
-  }
+  std::string error = root ? CheckWritable(options.roofline) : "";
   AgreeOrThrow(world, error);
   const ObtainedCeilings got = ObtainCeilings(world, probe, options.cache, options.force);
-  if (root && roofline.is_open()) {
+  if (root && !options.roofline.empty()) {
     const ScopeCeilings* widest = got.ceilings.Widest();
-    roofline << RooflineJson(got.ceilings,
-                             widest != nullptr ? widest->scope : ProbeScope::kThread).dump(2)
-             << "\n";
-    roofline.close();
-    if (!roofline) error = "cannot write " + options.roofline;
+    error = WriteFileAtomically(
+        options.roofline,
+        RooflineJson(got.ceilings, widest != nullptr ? widest->scope : ProbeScope::kThread)
+                .dump(2) + "\n");
   }
   AgreeOrThrow(world, error);
   if (!root) return 0;

@@ -1,21 +1,19 @@
 #include "core/collective.h"
 
+#include "core/mpi_util.h"
+
 #include <algorithm>
 #include <climits>
 #include <thread>
 
 namespace parlab {
 namespace {
-int RankOf(MPI_Comm comm) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  return rank;
-}
-
 thread_local const std::atomic<bool>* t_abandoned = nullptr;
 }  // namespace
 
 void AbandonWaitsWhen(const std::atomic<bool>* abandoned) { t_abandoned = abandoned; }
+
+bool RunIsAbandoned() { return t_abandoned != nullptr && t_abandoned->load(); }
 
 void WaitOrAbandon(MPI_Request& request) {
   if (t_abandoned == nullptr) {
@@ -73,7 +71,7 @@ std::string BroadcastString(MPI_Comm comm, std::string text, int root) {
 }
 
 std::string FirstMessage(MPI_Comm comm, const std::string& local) {
-  int first = local.empty() ? INT_MAX : RankOf(comm);
+  int first = local.empty() ? INT_MAX : Rank(comm);
   Collective([&] { MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm); },
              [&](MPI_Request* r) {
                MPI_Iallreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm, r);
@@ -88,7 +86,7 @@ void AgreeOrThrow(MPI_Comm comm, const std::string& local_error) {
 }
 
 std::vector<int> NodeLeaders(MPI_Comm comm) {
-  const int rank = RankOf(comm);
+  const int rank = Rank(comm);
   int size = 0;
   MPI_Comm_size(comm, &size);
   MPI_Comm node = MPI_COMM_NULL;

@@ -28,6 +28,10 @@ class RunAbandoned : public CollectiveError {
 // throw RunAbandoned once it becomes true; otherwise they block as MPI_Wait does.
 void AbandonWaitsWhen(const std::atomic<bool>* abandoned);
 
+// Whether the calling thread's run has been abandoned: cleanup must then skip collectives
+// and waits on the other ranks, which have moved on.
+bool RunIsAbandoned();
+
 // Completes a request: MPI_Wait, or the abandonable poll above.
 void WaitOrAbandon(MPI_Request& request);
 

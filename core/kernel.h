@@ -1,5 +1,8 @@
-// The interface every measured kernel implements, and the table they are registered in.
+// The interface every measured kernel implements, and the table they register in.
 // A kernel does the work and checks it; it never writes reports or parses command lines.
+// Adding a kernel is one .cc file under kernels/ that ends with
+//   PARLAB_REGISTER_KERNEL(MyKernelInfo);
+// where MyKernelInfo() returns its KernelInfo (see docs/architecture.md).
 #pragma once
 
 #include <mpi.h>
@@ -9,55 +12,17 @@
 #include <map>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
-#include <variant>
+#include <utility>
 #include <vector>
 
+#include "core/params.h"
 #include "core/phase_timer.h"
+#include "core/samples.h"
+#include "core/shape.h"
 #include "core/team.h"
 
 namespace parlab {
-
-using ParamValue = std::variant<std::int64_t, double, std::string, bool>;
-
-enum class ParamType { kInt, kDouble, kString, kBool };
-
-struct ParamSpec {
-  std::string name;
-  ParamType type;
-  ParamValue default_value;
-  std::string doc;
-  std::vector<std::string> choices = {};  // allowed values of a string parameter
-  double min_value = 0;                   // smallest allowed value of a number
-};
-
-// The values of one run: `size` plus every declared parameter (defaults filled in).
-class KernelParams {
- public:
-  KernelParams() = default;
-  KernelParams(std::int64_t size, std::map<std::string, ParamValue> values)
-      : size_(size), values_(std::move(values)) {}
-  std::int64_t size() const { return size_; }
-  std::int64_t Int(const std::string& name) const { return Get<std::int64_t>(name); }
-  double Double(const std::string& name) const;
-  const std::string& String(const std::string& name) const { return Get<std::string>(name); }
-  bool Bool(const std::string& name) const { return Get<bool>(name); }
-  const std::map<std::string, ParamValue>& values() const { return values_; }
-
- private:
-  template <class T>
-  const T& Get(const std::string& name) const {
-    auto it = values_.find(name);
-    if (it == values_.end() || !std::holds_alternative<T>(it->second))
-      throw std::logic_error("kernel parameter '" + name + "' missing or of the wrong type");
-    return std::get<T>(it->second);
-  }
-  std::int64_t size_ = 0;
-  std::map<std::string, ParamValue> values_;
-};
-
-std::string FormatParamValue(const ParamValue& value);
 
 // What a kernel runs on: the shape's communicator and this rank's threads.
 struct RunContext {
@@ -106,18 +71,79 @@ class Kernel {
   virtual std::map<std::string, std::string> Notes() const { return {}; }
 };
 
-struct KernelInfo {
-  std::string name;
-  std::string doc;
-  std::string size_doc;  // what `size` means for this kernel
-  std::vector<ParamSpec> params;
-  std::function<std::unique_ptr<Kernel>()> make;
-  bool has_event_loop = false;  // can run under the async model
-  // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
-  std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
+// What validation knows about a run when it checks a kernel's parameters.
+struct CheckContext {
+  Shape shape;
+  bool event_loop = false;  // the async model
+  int thread_level = MPI_THREAD_MULTIPLE;  // granted by the MPI library
 };
 
+// A finished run of a kernel, as the kernel's deriver sees it (see ResultDeriver).
+struct FinishedRunView {
+  const KernelParams& params;
+  const std::string& model;
+  Shape shape;
+  bool ok;  // verified
+  const SampleTable& samples;
+};
+
+// Figures a kernel derives from several of its runs (e.g. the io kernel's overlap of a
+// nonblocking run against the blocking run of the same shape). One deriver observes every
+// run of its kernel in measuring order; it never changes what was measured.
+struct DerivedFigures {
+  std::vector<KernelResult> results;
+  std::map<std::string, std::string> notes;
+};
+class ResultDeriver {
+ public:
+  virtual ~ResultDeriver() = default;
+  virtual DerivedFigures Derive(const FinishedRunView& run) = 0;
+};
+
+using EnvironmentFacts = std::vector<std::pair<std::string, std::string>>;
+
+// What a kernel is bound by: the order `parlab list` shows kernels in.
+enum class Bound { kCompute, kMemory, kSynchronisation, kLatency, kCommunication, kIo, kNothing };
+
+struct KernelInfo {
+  std::string name = {};
+  std::string doc = {};
+  std::string size_doc = {};  // what `size` means for this kernel
+  std::vector<ParamSpec> params = {};
+  std::function<std::unique_ptr<Kernel>()> make = nullptr;
+  bool has_event_loop = false;  // can run under the async model
+  bool has_checkpoint_state = false;  // CheckpointData() is not empty: io_stage can follow it
+  // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
+  std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
+  Bound bound = Bound::kCompute;
+  // Refuses, at validation and before any work, parameters the kernel cannot run with this
+  // shape: returns the reason, "" when fine. Pure: the same answer on every rank.
+  std::function<std::string(const KernelParams&, const CheckContext&)> check = nullptr;
+  // Checks what the parameters name on this machine (a directory, say) before any work;
+  // "" when fine. Run on every rank; the caller agrees on the first failure.
+  std::function<std::string(const KernelParams&)> preflight = nullptr;
+  // Facts probed once per experiment that runs this kernel (collective over the world),
+  // stored in the report's environment.
+  std::function<EnvironmentFacts(MPI_Comm, const KernelParams&)> probe = nullptr;
+  std::function<std::unique_ptr<ResultDeriver>()> make_deriver = nullptr;
+  // A small size and parameter overrides the unit and MPI test suites run the kernel with
+  // (string parameters named "dir" are pointed at a temporary directory by the tests).
+  std::int64_t test_size = 1;
+  std::map<std::string, ParamValue> test_params = {};
+};
+
+// Kernels in listing order: by what bounds them, then by name.
 const std::vector<KernelInfo>& KernelTable();
 const KernelInfo* FindKernel(const std::string& name);
+
+// Adds a kernel to the table; used through PARLAB_REGISTER_KERNEL at namespace scope in
+// the kernel's own .cc (the kernels library is linked whole, so no registration is lost).
+class KernelRegistration {
+ public:
+  explicit KernelRegistration(KernelInfo (*describe)());
+};
+
+#define PARLAB_REGISTER_KERNEL(describe) \
+  static const ::parlab::KernelRegistration parlab_registration_##describe(describe)
 
 }  // namespace parlab

@@ -6,6 +6,35 @@
 
 namespace parlab {
 
+InfoHandle MakeInfo(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  InfoHandle info;
+  if (pairs.empty()) return info;
+  MPI_Info_create(info.out());
+  for (const auto& [key, value] : pairs) MPI_Info_set(info.get(), key.c_str(), value.c_str());
+  return info;
+}
+
+FileHandle OpenMpiFile(MPI_Comm comm, const std::string& path, int amode, MPI_Info info, int* code) {
+  MPI_File file = MPI_FILE_NULL;
+  *code = MPI_File_open(comm, path.c_str(), amode, info, &file);
+  return *code == MPI_SUCCESS ? FileHandle(file) : FileHandle();
+}
+
+RequestSet::~RequestSet() {
+  for (MPI_Request& request : requests_) {
+    if (request == MPI_REQUEST_NULL) continue;
+    MPI_Cancel(&request);
+    MPI_Request_free(&request);
+  }
+}
+
+std::string MpiErrorText(int code) {
+  char text[MPI_MAX_ERROR_STRING] = {};
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  return std::string(text, static_cast<std::size_t>(length));
+}
+
 int Rank(MPI_Comm comm) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);

@@ -1,44 +1,107 @@
-// Small MPI helpers shared by the engine and the reporters.
+// MPI RAII handles and small helpers. Every communicator, datatype, info object, file and
+// request parlab creates is owned by one of these, on every path, error paths included.
 #pragma once
 
 #include <mpi.h>
 
 #include <string>
+#include <utility>
 #include <vector>
-
-#include "core/collective.h"
 
 namespace parlab {
 
-
-// Owns a communicator created by MPI_Comm_split & co; frees it on scope exit.
-class CommHandle {
+// Owns one MPI object; Traits say its null value and how it is freed.
+template <class Traits>
+class MpiHandle {
  public:
-  CommHandle() = default;
-  explicit CommHandle(MPI_Comm comm) : comm_(comm) {}
-  ~CommHandle() { Free(); }
-  CommHandle(CommHandle&& other) noexcept : comm_(other.comm_) { other.comm_ = MPI_COMM_NULL; }
-  CommHandle& operator=(CommHandle&& other) noexcept {
+  using Type = typename Traits::Type;
+  MpiHandle() = default;
+  explicit MpiHandle(Type handle) : handle_(handle) {}
+  ~MpiHandle() { Reset(); }
+  MpiHandle(MpiHandle&& other) noexcept : handle_(std::exchange(other.handle_, Traits::Null())) {}
+  MpiHandle& operator=(MpiHandle&& other) noexcept {
     if (this != &other) {
-      Free();
-      comm_ = other.comm_;
-      other.comm_ = MPI_COMM_NULL;
+      Reset();
+      handle_ = std::exchange(other.handle_, Traits::Null());
     }
     return *this;
   }
-  MPI_Comm get() const { return comm_; }
-  bool valid() const { return comm_ != MPI_COMM_NULL; }
+  MpiHandle(const MpiHandle&) = delete;
+  MpiHandle& operator=(const MpiHandle&) = delete;
+
+  Type get() const { return handle_; }
+  bool valid() const { return handle_ != Traits::Null(); }
+  // For the MPI calls that create the object: MPI_Comm_split(..., handle.out()).
+  Type* out() {
+    Reset();
+    return &handle_;
+  }
+  // For calls that update the object in place (MPI_Type_commit).
+  Type* in_place() { return &handle_; }
+  void Reset() {
+    if (handle_ != Traits::Null()) Traits::Free(&handle_);
+    handle_ = Traits::Null();
+  }
 
  private:
-  void Free() {
-    if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
-  }
-  MPI_Comm comm_ = MPI_COMM_NULL;
+  Type handle_ = Traits::Null();
+};
+
+struct CommTraits {
+  using Type = MPI_Comm;
+  static Type Null() { return MPI_COMM_NULL; }
+  static void Free(Type* comm) { MPI_Comm_free(comm); }
+};
+struct DatatypeTraits {
+  using Type = MPI_Datatype;
+  static Type Null() { return MPI_DATATYPE_NULL; }
+  static void Free(Type* type) { MPI_Type_free(type); }
+};
+struct InfoTraits {
+  using Type = MPI_Info;
+  static Type Null() { return MPI_INFO_NULL; }
+  static void Free(Type* info) { MPI_Info_free(info); }
+};
+struct FileTraits {
+  using Type = MPI_File;
+  static Type Null() { return MPI_FILE_NULL; }
+  static void Free(Type* file) { MPI_File_close(file); }
+};
+
+using CommHandle = MpiHandle<CommTraits>;
+using DatatypeHandle = MpiHandle<DatatypeTraits>;
+using InfoHandle = MpiHandle<InfoTraits>;
+using FileHandle = MpiHandle<FileTraits>;
+
+// Collective MPI_File_open: the open file, or an empty handle with *code set to MPI's error
+// (the handle MPI leaves after a failed open is undefined and never closed).
+FileHandle OpenMpiFile(MPI_Comm comm, const std::string& path, int amode, MPI_Info info, int* code);
+
+// MPI_Info from key/value pairs (MPI_INFO_NULL when there are none).
+InfoHandle MakeInfo(const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// Requests in flight. Leaving scope with some still active (an exception between post and
+// wait) cancels and frees them instead of leaking them or waiting for ever.
+class RequestSet {
+ public:
+  explicit RequestSet(int count) : requests_(static_cast<std::size_t>(count), MPI_REQUEST_NULL) {}
+  ~RequestSet();
+  RequestSet(const RequestSet&) = delete;
+  RequestSet& operator=(const RequestSet&) = delete;
+  MPI_Request* data() { return requests_.data(); }
+  MPI_Request& operator[](int i) { return requests_[static_cast<std::size_t>(i)]; }
+  int size() const { return static_cast<int>(requests_.size()); }
+  void WaitAll() { MPI_Waitall(size(), data(), MPI_STATUSES_IGNORE); }
+
+ private:
+  std::vector<MPI_Request> requests_;
 };
 
 int Rank(MPI_Comm comm);
 int Size(MPI_Comm comm);
 
+// "MPI_SUCCESS"-style text of an MPI error code.
+std::string MpiErrorText(int code);
 
 // Collective: every rank's string, in rank order, on every rank.
 std::vector<std::string> AllGatherStrings(MPI_Comm comm, const std::string& mine);

@@ -15,8 +15,10 @@ enum class Phase { kCompute = 0, kComm, kIo, kWait, kLockWait, kPost, kTest, kId
 
 inline constexpr int kPhaseCount = static_cast<int>(Phase::kCount);
 
-// Names as they appear in reports; "total" (the rank's wall time) comes first.
-inline constexpr std::array<std::string_view, kPhaseCount + 1> kSampleColumns = {
+// Columns of a run's samples: "total" (the rank's wall time of one repetition) first,
+// then one per phase. Names as they appear in reports.
+inline constexpr int kColumns = kPhaseCount + 1;
+inline constexpr std::array<std::string_view, kColumns> kSampleColumns = {
     "total", "compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle"};
 
 inline double NowSeconds() {

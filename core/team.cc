@@ -6,6 +6,8 @@
 #include <exception>
 #include <mutex>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 namespace parlab {
 
@@ -16,6 +18,9 @@ void Team::Run(const std::function<void(Worker&)>& body) {
   {
     Worker worker(omp_get_thread_num(), omp_get_num_threads(), lock_);
     try {
+      if (worker.count() != threads_)  // every worker sees it: none waits for a missing one
+        throw std::runtime_error("the OpenMP runtime gave " + std::to_string(worker.count()) +
+                                 " of the " + std::to_string(threads_) + " threads asked for");
       if (lock_ != nullptr) lock_->Acquire(worker.id());
       body(worker);
       if (lock_ != nullptr) lock_->Release(worker.id());
@@ -56,6 +61,7 @@ std::vector<ThreadPlacement> Team::Placements() {
   {
     ThreadPlacement& p = placements[omp_get_thread_num()];
     p.thread = omp_get_thread_num();
+    p.team_size = omp_get_num_threads();
     p.place = omp_get_place_num();
     p.cpus = CpuListOfThisThread(&p.cpu_count);
   }

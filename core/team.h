@@ -51,6 +51,7 @@ class Worker {
 
 struct ThreadPlacement {
   int thread = 0;
+  int team_size = 0;    // omp_get_num_threads() of the region that measured it
   int place = -1;       // omp_get_place_num(), -1 when threads are not bound to places
   std::string cpus;     // sched_getaffinity as a CPU list, e.g. "0-1"
   int cpu_count = 0;

@@ -1,5 +1,7 @@
 // Runs an experiment: for each run, splits MPI_COMM_WORLD into the shape's ranks (the
-// others wait without busy-polling), measures it, and hands the record to the reporters.
+// others wait without busy-polling), measures it under its watchdog, shares its outcome
+// with every rank, appends it to the journal, derives its figures and hands the finished
+// run to the reporters. Data flows one way: measure -> outcome -> result -> reporters.
 #pragma once
 
 #include <mpi.h>
@@ -9,19 +11,20 @@
 #include <string>
 #include <vector>
 
-#include "harness/run_spec.h"
+#include "core/mpi_util.h"
 #include "harness/environment.h"
 #include "harness/journal.h"
-#include "core/mpi_util.h"
 #include "harness/reporter.h"
+#include "harness/result.h"
+#include "harness/run_spec.h"
 
 namespace parlab {
 
 // What lets an experiment survive its job: the journal every measured run is appended to,
-// and the runs an earlier attempt finished (run id -> record JSON), which are replayed.
+// and the runs an earlier attempt finished, which are replayed.
 struct Recovery {
   RunJournal* journal = nullptr;
-  std::map<std::string, std::string> resumed;
+  FinishedRuns resumed;
 };
 
 class Engine {
@@ -41,10 +44,17 @@ class Engine {
   const std::string& stopped_by() const { return stopped_by_; }
 
  private:
-  // Measures a run on its shape's ranks (the others wait) and returns its raw record as
-  // JSON on every rank, appended to the journal; nullopt when a stop signal ended it.
-  std::optional<std::string> Measure(const RunSpec& spec, const Environment& env,
-                                     std::vector<double>& local_rows);
+  // Facts probed once for the kernels the experiment runs (e.g. nonblocking I/O).
+  Environment ProbedEnvironment() const;
+  // Measures a run on its shape's ranks (the others wait) and returns its outcome on every
+  // rank; nullopt when a stop signal ended it.
+  std::optional<RunOutcome> Measure(const RunSpec& spec, const Environment& env,
+                                    std::vector<double>& local_rows);
+  // Rank 0's outcome on every rank of the world, completed with what only the world knows.
+  RunOutcome Share(RunOutcome outcome, const RunSpec& spec, const Environment& env,
+                   const std::string& left_behind);
+  MPI_Comm ShapeComm(int ranks);
+  void End(bool complete, const std::string& reason);
 
   int stop_signal_ = 0;
   std::string stopped_by_;
@@ -55,22 +65,5 @@ class Engine {
   std::vector<Reporter*> reporters_;
   Recovery recovery_;
 };
-
-class RunControl;
-
-// Measures one run on the ranks of `comm` (collective over comm). The returned record is
-// complete on comm's rank 0; `local_rows` gets this rank's own samples. With a `control`
-// (see watchdog.h) the run stops after the repetition in progress once a stop is requested
-// on any rank, and reports where it is and what it measured as it goes.
-RunRecord MeasureRun(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                     std::vector<double>& local_rows, RunControl* control = nullptr);
-
-// Collective over comm: fills record.samples ([rep][rank][column], on comm's rank 0) from
-// every rank's first record.repetitions rows of `local_rows`.
-void GatherSamples(RunRecord& record, const std::vector<double>& local_rows, MPI_Comm comm);
-
-// Fills the record's statistics from its samples, with `serial_median` as the baseline
-// (NaN when there is none; a serial run is its own baseline).
-void Derive(RunRecord& record, double serial_median);
 
 }  // namespace parlab

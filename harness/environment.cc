@@ -67,6 +67,13 @@ std::string Hostname() {
   return name;
 }
 
+std::string BootId() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
 std::string UtcNow() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -74,13 +81,6 @@ std::string UtcNow() {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buffer;
-}
-
-const std::string& Environment::Get(const std::string& key) const {
-  for (const auto& [k, v] : fields)
-    if (k == key) return v;
-  static const std::string empty;
-  return empty;
 }
 
 Environment CollectEnvironment(MPI_Comm world, int granted_thread_level) {

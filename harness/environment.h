@@ -16,7 +16,6 @@ struct Environment {
   std::vector<std::string> rank_cpus;  // per world rank: CPU list of its main thread
   int granted_thread_level = MPI_THREAD_SINGLE;
   int cores_online = 1;                // on this rank's node
-  const std::string& Get(const std::string& key) const;
 };
 
 // Collective over world.
@@ -25,6 +24,9 @@ Environment CollectEnvironment(MPI_Comm world, int granted_thread_level);
 std::string ParlabVersion();
 std::string GitSha();
 std::string Hostname();
+// This kernel's boot id (/proc/sys/kernel/random/boot_id): ranks with the same one share
+// the same physical CPUs, even on emulated nodes with hostnames of their own. "" if unknown.
+std::string BootId();
 std::string UtcNow();
 
 }  // namespace parlab

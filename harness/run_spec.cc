@@ -3,37 +3,49 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace parlab {
 
-std::string RunSpec::Label() const {
-  std::string label = kernel;
-  std::string params_text;
+const KernelInfo& RunSpec::kernel_info() const {
   const KernelInfo* info = FindKernel(kernel);
-  for (const auto& param : params.values()) {
-    const bool is_default = info != nullptr && std::any_of(
-        info->params.begin(), info->params.end(), [&](const ParamSpec& p) {
-          return p.name == param.first && p.default_value == param.second;
-        });
-    if (is_default) continue;  // labels name only what was chosen
-    params_text +=
-        (params_text.empty() ? "" : ",") + param.first + "=" + FormatParamValue(param.second);
-  }
-  if (!params_text.empty()) label += "[" + params_text + "]";
+  if (info == nullptr) throw std::logic_error("run " + id + ": no kernel '" + kernel + "'");
+  return *info;
+}
+
+const ExecutionModel& RunSpec::model_info() const {
+  const ExecutionModel* info = FindModel(model);
+  if (info == nullptr) throw std::logic_error("run " + id + ": no model '" + model + "'");
+  return *info;
+}
+
+std::string RunSpec::Label() const {
+  const KernelInfo* info = FindKernel(kernel);
+  // Labels name only what was chosen: parameters at their default are left out.
+  const std::string chosen = params.Text([&](const std::string& name, const ParamValue& value) {
+    return info == nullptr || std::none_of(info->params.begin(), info->params.end(),
+                                           [&](const ParamSpec& p) {
+                                             return p.name == name && p.default_value == value;
+                                           });
+  });
+  std::string label = kernel;
+  if (!chosen.empty()) label += "[" + chosen + "]";
   label += " size=" + std::to_string(params.size());
-  if (io_stage != "none") label += " io_stage=" + io_stage;
+  if (io_stage) label += std::string(" io_stage=") + kIoModeNames.Name(io_stage->mode);
   return label;
 }
 
 std::string RunSpec::Fingerprint() const {
-  std::string params_text;
-  for (const auto& [name, value] : params.values())
-    params_text += "," + name + "=" + FormatParamValue(value);
+  const std::string all = params.Text();
+  const std::string io =
+      io_stage ? fmt::format("{}/{}/{}/{}", kIoModeNames.Name(io_stage->mode),
+                             kIoLayoutNames.Name(io_stage->layout), io_stage->dir, io_stage->sync)
+               : "none/shared-file//tmp/false";
   return fmt::format("{} {} size={}{} {}x{} reps={} warmups={} min_time={} max_reps={} "
-                     "gil_interval={} io={}/{}/{}/{}",
-                     kernel, model, params.size(), params_text, shape.ranks, shape.threads,
-                     repetitions, warmups, min_time_s, max_repetitions, options.gil_interval_s,
-                     io_stage, io_layout, io_dir, io_sync);
+                     "gil_interval={} io={}",
+                     kernel, model, params.size(), all.empty() ? "" : "," + all, shape.ranks,
+                     shape.threads, repetitions, warmups, min_time_s, max_repetitions,
+                     options.gil_interval_s, io);
 }
 
 int Experiment::ranks_needed() const {

@@ -2,14 +2,32 @@
 // builds from a TOML file and the harness measures.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "core/errors.h"
 #include "core/kernel.h"
+#include "io/modes.h"
 #include "models/model.h"
 
 namespace parlab {
+
+// What the experiment does after a run timed out.
+enum class OnTimeout { kContinue, kStop };
+inline constexpr EnumNames<OnTimeout, 2> kOnTimeoutNames{
+    {{{OnTimeout::kContinue, "continue"}, {OnTimeout::kStop, "stop"}}}};
+
+// The optional checkpoint of a compute kernel's state after each repetition (io_stage);
+// kNoIoStage is how a config asks for none.
+inline constexpr char kNoIoStage[] = "none";
+struct IoStageSpec {
+  IoMode mode = IoMode::kBlocking;
+  IoLayout layout = IoLayout::kSharedFile;
+  std::string dir = "/tmp";
+  bool sync = false;
+};
 
 // One cell of the experiment: a kernel with its parameters under one model and shape.
 struct RunSpec {
@@ -27,13 +45,11 @@ struct RunSpec {
   // The watchdog (watchdog.h): past timeout_s the run stops, marked "timeout"; then the
   // experiment goes on ("continue") or ends with a partial report ("stop").
   double timeout_s = 3600;
-  std::string on_timeout = "continue";
+  OnTimeout on_timeout = OnTimeout::kContinue;
   ModelOptions options;
-  // Optional checkpoint of the kernel's state after each repetition (see CheckpointFile).
-  std::string io_stage = "none";  // none | blocking | nonblocking | independent | hdf5
-  std::string io_layout = "shared-file";
-  std::string io_dir = "/tmp";
-  bool io_sync = false;
+  std::optional<IoStageSpec> io_stage;  // none when absent
+  const KernelInfo& kernel_info() const;  // the kernel's table entry
+  const ExecutionModel& model_info() const;
   // "counter[variant=mutex] size=1000": parameters at their default are left out. Runs
   // with the same label are compared with each other (the serial one is the baseline).
   std::string Label() const;

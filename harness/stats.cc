@@ -75,21 +75,10 @@ double KarpFlatt(double speedup, int workers) {
   return (1.0 / speedup - 1.0 / p) / (1.0 - 1.0 / p);
 }
 
-const std::vector<Metric>& Metrics() {
-  static const std::vector<Metric> metrics = {
-      {"time", "s", Better::kLower, "wall time of the slowest rank per repetition"},
-      {"rate", "(per kernel)", Better::kHigher, "work per second at the median time"},
-      {"speedup", "1", Better::kHigher, "serial median time / this median time"},
-      {"efficiency", "1", Better::kHigher, "speedup / (ranks x threads)"},
-      {"karp_flatt", "1", Better::kLower, "Karp-Flatt serial fraction (1/S - 1/p) / (1 - 1/p)"},
-  };
-  return metrics;
-}
-
-const Metric& FindMetric(const std::string& name) {
-  for (const auto& m : Metrics())
-    if (name == m.name) return m;
-  throw std::invalid_argument("unknown metric '" + name + "'");
+double Median(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  return Quantile(values, 0.5);
 }
 
 }  // namespace parlab

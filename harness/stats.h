@@ -29,16 +29,7 @@ double Efficiency(double speedup, int workers);
 // Karp-Flatt experimentally determined serial fraction; NaN for one worker.
 double KarpFlatt(double speedup, int workers);
 
-enum class Better { kLower, kHigher };
-
-// Every figure parlab reports, with its unit and which direction is better.
-struct Metric {
-  const char* name;
-  const char* unit;
-  Better better;
-  const char* description;
-};
-const std::vector<Metric>& Metrics();
-const Metric& FindMetric(const std::string& name);
+// Median of a sample (NaN when empty).
+double Median(std::vector<double> values);
 
 }  // namespace parlab

@@ -10,30 +10,31 @@
 #include <memory>
 #include <thread>
 
-#include "harness/engine.h"
-#include "harness/interrupt.h"
+#include "core/collective.h"
 #include "core/mpi_util.h"
 #include "core/phase_timer.h"
+#include "harness/interrupt.h"
 
 namespace parlab {
 namespace {
 
-constexpr int kColumns = kPhaseCount + 1;
 // After a stop signal a hung run gets at most this long: SLURM kills 30 s after SIGTERM.
 constexpr double kStopGraceS = 5;
 
 // What a run's thread and the main thread share. Owned by both, because an abandoned
 // thread may outlive the run and the experiment.
 struct WatchedRun {
-  WatchedRun(const RunSpec& s, const Environment& e) : spec(s), env(e) {}
+  WatchedRun(const RunSpec& s, const Environment& e, MeasureFunction m)
+      : spec(s), env(e), measure(m) {}
   const RunSpec spec;
   const Environment env;
-  MPI_Comm comm = MPI_COMM_NULL;  // the run's own: a left-behind thread may still be using it
+  const MeasureFunction measure;
+  CommHandle comm;  // the run's own: a left-behind thread may still be using it
   RunControl control;
   std::mutex mutex;
   std::condition_variable finished;
   bool done = false;
-  RunRecord record;
+  RunOutcome outcome;
   std::vector<double> rows;
   std::exception_ptr error;
 
@@ -81,10 +82,22 @@ bool WaitForRun(WatchedRun& run) {
   return true;
 }
 
+// What every rank of comm says about where it was when its run was abandoned.
+std::string WhereRanksWere(MPI_Comm comm, const std::string& stage, bool back) {
+  const std::string mine =
+      stage.empty() ? ""
+                    : fmt::format("rank {} was in {}{}", Rank(comm), stage,
+                                  back ? "" : " (its thread is left behind)");
+  std::string stuck;
+  for (const std::string& text : AllGatherStrings(comm, mine))
+    if (!text.empty()) stuck += (stuck.empty() ? "" : "; ") + text;
+  return stuck;
+}
+
 // The ranks have agreed that `run` hung on at least one of them: record it as "timeout"
 // with the repetitions every rank completed. Collective over comm (the main threads').
-RunRecord Abandon(const std::shared_ptr<WatchedRun>& run, std::thread thread, MPI_Comm comm,
-                  double elapsed_s, std::vector<double>& local_rows) {
+RunOutcome Abandon(const std::shared_ptr<WatchedRun>& run, std::thread thread, MPI_Comm comm,
+                   double elapsed_s, std::vector<double>& local_rows) {
   const std::string stage = run->Done() ? "" : run->control.stage();
   run->control.abandoned = true;  // harness waits on the other ranks throw now
   {
@@ -94,48 +107,44 @@ RunRecord Abandon(const std::shared_ptr<WatchedRun>& run, std::thread thread, MP
   const bool back = run->Done();
   if (back) {
     thread.join();
-    MPI_Comm_free(&run->comm);
+    run->comm.Reset();
   } else {
     thread.detach();
     std::lock_guard lock(g_left_behind_mutex);
     g_left_behind.push_back(run);
   }
-
-  RunRecord record = run->control.placement();
+  const RunPlacement placement = run->control.placement();
+  RunOutcome outcome;
+  outcome.cpu_sets = placement.cpu_sets;
+  outcome.places = placement.places;
+  outcome.oversubscribed = placement.oversubscribed;
+  outcome.warnings = placement.warnings;
   local_rows = run->control.rows();
   int repetitions = static_cast<int>(local_rows.size() / kColumns);
   MPI_Allreduce(MPI_IN_PLACE, &repetitions, 1, MPI_INT, MPI_MIN, comm);
   local_rows.resize(static_cast<std::size_t>(repetitions) * kColumns);
-  const std::string mine =
-      stage.empty() ? ""
-                    : fmt::format("rank {} was in {}{}", Rank(comm), stage,
-                                  back ? "" : " (its thread is left behind)");
-  std::string stuck;
-  for (const std::string& text : AllGatherStrings(comm, mine))
-    if (!text.empty()) stuck += (stuck.empty() ? "" : "; ") + text;
+  const std::string stuck = WhereRanksWere(comm, stage, back);
   const RunSpec& spec = run->spec;
-  record.status = "timeout";
-  record.message = fmt::format(
+  outcome.status = RunStatus::kTimeout;
+  outcome.message = fmt::format(
       "abandoned: no repetition boundary within {} s after timeout_s = {} s: {}; kept the {} "
       "repetitions every rank completed", GraceSeconds(spec.timeout_s), spec.timeout_s, stuck,
       repetitions);
-  record.repetitions = repetitions;
-  record.ranks = Size(comm);
-  record.elapsed_s = elapsed_s;
-  GatherSamples(record, local_rows, comm);
-  return record;
+  outcome.elapsed_s = elapsed_s;
+  outcome.samples = GatherSamples(local_rows, repetitions, comm);
+  return outcome;
 }
 
 // Measured on a thread of its own; the calling (main) thread watches it.
-RunRecord MeasureOnThread(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                          std::vector<double>& local_rows) {
+RunOutcome MeasureOnThread(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                           std::vector<double>& local_rows, MeasureFunction measure) {
   const double start = NowSeconds();
-  auto run = std::make_shared<WatchedRun>(spec, env);
-  MPI_Comm_dup(comm, &run->comm);
+  auto run = std::make_shared<WatchedRun>(spec, env, measure);
+  MPI_Comm_dup(comm, run->comm.out());
   std::thread thread([run] {
     AbandonWaitsWhen(&run->control.abandoned);
     try {
-      run->record = MeasureRun(run->spec, run->comm, run->env, run->rows, &run->control);
+      run->outcome = run->measure(run->spec, run->comm.get(), run->env, run->rows, &run->control);
     } catch (...) {
       run->error = std::current_exception();
     }
@@ -147,15 +156,15 @@ RunRecord MeasureOnThread(const RunSpec& spec, MPI_Comm comm, const Environment&
   MPI_Allreduce(MPI_IN_PLACE, &hung, 1, MPI_INT, MPI_MAX, comm);
   if (hung != 0) return Abandon(run, std::move(thread), comm, NowSeconds() - start, local_rows);
   thread.join();
-  MPI_Comm_free(&run->comm);
+  run->comm.Reset();
   if (run->error) std::rethrow_exception(run->error);
   local_rows = std::move(run->rows);
-  return std::move(run->record);
+  return std::move(run->outcome);
 }
 
 // Measured on the calling thread, with a timer that only asks for the stop.
-RunRecord MeasureOnMainThread(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                              std::vector<double>& local_rows) {
+RunOutcome MeasureOnMainThread(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                               std::vector<double>& local_rows, MeasureFunction measure) {
   RunControl control;
   std::mutex mutex;
   std::condition_variable finished;
@@ -174,9 +183,9 @@ RunRecord MeasureOnMainThread(const RunSpec& spec, MPI_Comm comm, const Environm
     timer.join();
   };
   try {
-    RunRecord record = MeasureRun(spec, comm, env, local_rows, &control);
+    RunOutcome outcome = measure(spec, comm, env, local_rows, &control);
     stop_timer();
-    return record;
+    return outcome;
   } catch (...) {
     stop_timer();
     throw;
@@ -185,47 +194,13 @@ RunRecord MeasureOnMainThread(const RunSpec& spec, MPI_Comm comm, const Environm
 
 }  // namespace
 
-void RunControl::Enter(std::string stage) {
-  std::lock_guard lock(mutex_);
-  stage_ = std::move(stage);
-}
-
-void RunControl::AddRow(const double* row, int columns) {
-  std::lock_guard lock(mutex_);
-  rows_.insert(rows_.end(), row, row + columns);
-}
-
-void RunControl::SetPlacement(const RunRecord& record) {
-  std::lock_guard lock(mutex_);
-  placement_.places = record.places;
-  placement_.cpu_sets = record.cpu_sets;
-  placement_.warnings = record.warnings;
-}
-
-std::string RunControl::stage() const {
-  std::lock_guard lock(mutex_);
-  return stage_;
-}
-
-std::vector<double> RunControl::rows() const {
-  std::lock_guard lock(mutex_);
-  return rows_;
-}
-
-RunRecord RunControl::placement() const {
-  std::lock_guard lock(mutex_);
-  return placement_;
-}
-
 double GraceSeconds(double timeout_s) { return std::clamp(0.1 * timeout_s, 1.0, 60.0); }
 
-RunRecord MeasureWatched(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                         std::vector<double>& local_rows) {
-  RunRecord record = env.granted_thread_level >= MPI_THREAD_MULTIPLE
-                         ? MeasureOnThread(spec, comm, env, local_rows)
-                         : MeasureOnMainThread(spec, comm, env, local_rows);
-  record.spec = &spec;
-  return record;
+RunOutcome MeasureWatched(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                          std::vector<double>& local_rows, MeasureFunction measure) {
+  return env.granted_thread_level >= MPI_THREAD_MULTIPLE
+             ? MeasureOnThread(spec, comm, env, local_rows, measure)
+             : MeasureOnMainThread(spec, comm, env, local_rows, measure);
 }
 
 std::string LeftBehindWarning(MPI_Comm world) {

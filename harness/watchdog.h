@@ -18,48 +18,27 @@
 
 #include <mpi.h>
 
-#include <atomic>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "harness/run_spec.h"
 #include "harness/environment.h"
-#include "harness/reporter.h"
+#include "harness/outcome.h"
+#include "harness/run_control.h"
+#include "harness/run_spec.h"
 
 namespace parlab {
 
-// Shared between a run's thread and the main thread watching it.
-class RunControl {
- public:
-  // Set at the deadline: the run ends after the repetition in progress.
-  std::atomic<bool> stop_requested{false};
-  // Set when the ranks have given up on the run: its harness waits throw RunAbandoned.
-  std::atomic<bool> abandoned{false};
-
-  // The run thread says where it is ("setup", "repetition 3", ...) and hands over each
-  // finished repetition's row of samples, so an abandoned run keeps what it measured.
-  void Enter(std::string stage);
-  void AddRow(const double* row, int columns);
-  void SetPlacement(const RunRecord& record);  // places, cpu_sets, warnings
-
-  std::string stage() const;
-  std::vector<double> rows() const;
-  RunRecord placement() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::string stage_ = "start";
-  std::vector<double> rows_;
-  RunRecord placement_;
-};
+// How a run is measured (harness/measure.h's MeasureRun): the watchdog wraps it.
+using MeasureFunction = RunOutcome (*)(const RunSpec& spec, MPI_Comm comm,
+                                       const Environment& env, std::vector<double>& local_rows,
+                                       RunControl* control);
 
 // Seconds a run may take beyond its deadline to reach a repetition boundary.
 double GraceSeconds(double timeout_s);
 
-// Measures one run under its watchdog (collective over comm; as MeasureRun).
-RunRecord MeasureWatched(const RunSpec& spec, MPI_Comm comm, const Environment& env,
-                         std::vector<double>& local_rows);
+// Measures one run with `measure` under its watchdog (collective over comm).
+RunOutcome MeasureWatched(const RunSpec& spec, MPI_Comm comm, const Environment& env,
+                          std::vector<double>& local_rows, MeasureFunction measure);
 
 // Collective over world: a warning naming the first rank that still has a thread of an
 // abandoned run, "" when none has.

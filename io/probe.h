@@ -5,14 +5,14 @@
 #include <mpi.h>
 
 #include <string>
-#include <utility>
-#include <vector>
+
+#include "core/kernel.h"
 
 namespace parlab {
 
-// Collective over comm; writes and deletes a scratch file in `dir`. Returns (key, value)
-// facts for the report; never throws for a failing call (that is a finding).
-std::vector<std::pair<std::string, std::string>> ProbeNonblockingIo(MPI_Comm comm,
-                                                                    const std::string& dir);
+// Collective over comm; writes and deletes a scratch file in a private directory under
+// `dir`. Returns (key, value) facts for the report; never throws for a failing call (that
+// is a finding).
+EnvironmentFacts ProbeNonblockingIo(MPI_Comm comm, const std::string& dir);
 
 }  // namespace parlab

@@ -1,4 +1,6 @@
-#include "kernels/counter.h"
+// The shared-counter experiment: one group of workers adds 1, the other subtracts 1,
+// n times each. Synchronised variants must end at exactly 0; `racy` shows lost updates.
+#include "core/kernel.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -10,15 +12,11 @@ namespace {
 constexpr std::int64_t kCheckpointEvery = 256;
 
 enum class Variant { kMutex, kAtomic, kCritical, kReduction, kRacy };
-
-Variant ParseVariant(const std::string& name) {
-  if (name == "mutex") return Variant::kMutex;
-  if (name == "atomic") return Variant::kAtomic;
-  if (name == "critical") return Variant::kCritical;
-  if (name == "reduction") return Variant::kReduction;
-  if (name == "racy") return Variant::kRacy;
-  throw std::invalid_argument("unknown counter variant '" + name + "'");
-}
+constexpr EnumNames<Variant, 5> kVariants{{{{Variant::kMutex, "mutex"},
+                                            {Variant::kAtomic, "atomic"},
+                                            {Variant::kCritical, "critical"},
+                                            {Variant::kReduction, "reduction"},
+                                            {Variant::kRacy, "racy"}}}};
 
 // Worker w of all ranks x threads: even workers add, odd ones subtract. A single worker
 // does both. Each group's n updates are split evenly among its members.
@@ -40,7 +38,7 @@ class CounterKernel final : public Kernel {
   void Setup(const KernelParams& params, RunContext& ctx) override {
     ctx_ = &ctx;
     n_ = params.size();
-    variant_ = ParseVariant(params.String("variant"));
+    variant_ = params.Choice("variant", kVariants);
   }
 
   void Run(PhaseTimer& timer) override {
@@ -145,16 +143,20 @@ class CounterKernel final : public Kernel {
   std::int64_t updates_ = 0;
 };
 
+KernelInfo CounterKernelInfo() {
+  return {.name = "counter",
+          .doc = "+1 and -1 workers on one shared counter (synchronisation cost, lost updates)",
+          .size_doc = "updates per group: n additions and n subtractions in all",
+          .params = {{"variant", ParamType::kString, std::string("atomic"),
+                      "mutex | atomic | critical (omp) | reduction (private sums, combined) | racy",
+                      kVariants.All()}},
+          .make = [] { return std::make_unique<CounterKernel>(); },
+          .bound = Bound::kSynchronisation,
+          .test_size = 5000};
+}
+
 }  // namespace
 
-KernelInfo CounterKernelInfo() {
-  return {"counter",
-          "+1 and -1 workers on one shared counter (synchronisation cost, lost updates)",
-          "updates per group: n additions and n subtractions in all",
-          {{"variant", ParamType::kString, std::string("atomic"),
-            "mutex | atomic | critical (omp) | reduction (private sums, combined) | racy",
-            {"mutex", "atomic", "critical", "reduction", "racy"}}},
-          [] { return std::make_unique<CounterKernel>(); }};
-}
+PARLAB_REGISTER_KERNEL(CounterKernelInfo);
 
 }  // namespace parlab

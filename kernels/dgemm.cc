@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/aligned_buffer.h"
+#include "core/kernel.h"
 #include "kernels/dgemm_microkernel.h"
 
 namespace parlab {
@@ -19,6 +20,9 @@ constexpr long long kKc = 256;
 constexpr long long kMc = kMr * 12;
 constexpr long long kNc = 4096;
 constexpr long long kBlasRowsPerCheckpoint = 64;
+
+enum class Impl { kBlocked, kBlas };
+constexpr EnumNames<Impl, 2> kImpls{{{{Impl::kBlocked, "blocked"}, {Impl::kBlas, "blas"}}}};
 
 // Entries are small multiples of 1/8, so every partial sum is exact in double and any
 // summation order gives the same C.
@@ -55,7 +59,7 @@ class DgemmKernel final : public Kernel {
   void Setup(const KernelParams& params, RunContext& ctx) override {
     ctx_ = &ctx;
     n_ = params.size();
-    use_blas_ = params.String("impl") == "blas";
+    use_blas_ = params.Choice("impl", kImpls) == Impl::kBlas;
     samples_ = params.Int("verify_samples");
     rows_ = Partition(n_, ctx.ranks, ctx.rank);
     const auto nn = static_cast<std::size_t>(n_);
@@ -185,21 +189,29 @@ void BlockedDgemm(long long rows, long long n, const double* a, const double* b,
   }
 }
 
+namespace {
+
 KernelInfo DgemmKernelInfo() {
-  return {"dgemm",
-          "C = A*B, rows of C split over ranks then threads (compute-bound)",
-          "matrix order n (n x n matrices)",
-          {{"impl", ParamType::kString, std::string("blocked"),
-            "blocked (our packed AVX micro-kernel) | blas (OpenBLAS, 1 thread per worker)",
-            {"blocked", "blas"}},
-           {"verify_samples", ParamType::kInt, std::int64_t{256},
-            "entries of C checked against a naive dot product", {}, 1}},
-          [] { return std::make_unique<DgemmKernel>(); },
-          false,
-          [](const KernelParams& p, int ranks) {  // A and C rows, all of B
+  return {.name = "dgemm",
+          .doc = "C = A*B, rows of C split over ranks then threads (compute-bound)",
+          .size_doc = "matrix order n (n x n matrices)",
+          .params = {{"impl", ParamType::kString, std::string("blocked"),
+                      "blocked (our packed AVX micro-kernel) | blas (OpenBLAS, 1 thread per worker)",
+                      kImpls.All()},
+                     {"verify_samples", ParamType::kInt, std::int64_t{256},
+                      "entries of C checked against a naive dot product", {}, 1}},
+          .make = [] { return std::make_unique<DgemmKernel>(); },
+          .has_checkpoint_state = true,
+          .memory_per_rank = [](const KernelParams& p, int ranks) {  // A and C rows, all of B
             const double n = static_cast<double>(p.size());
             return 8.0 * (2.0 * n * n / ranks + n * n);
-          }};
+          },
+          .bound = Bound::kCompute,
+          .test_size = 67};
 }
+
+}  // namespace
+
+PARLAB_REGISTER_KERNEL(DgemmKernelInfo);
 
 }  // namespace parlab

@@ -5,11 +5,9 @@
 #include <cstdint>
 
 #include "core/aligned_buffer.h"
-#include "core/kernel.h"
+#include "core/team.h"
 
 namespace parlab {
-
-KernelInfo DgemmKernelInfo();
 
 // Packing buffers of one worker, allocated and touched before timing starts.
 struct GemmWorkspace {

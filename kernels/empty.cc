@@ -1,4 +1,5 @@
-#include "kernels/empty.h"
+// Does nothing: measures the harness's own cost per repetition.
+#include "core/kernel.h"
 
 namespace parlab {
 namespace {
@@ -16,12 +17,16 @@ class EmptyKernel final : public Kernel {
   long long runs_ = 0;
 };
 
+KernelInfo EmptyKernelInfo() {
+  return {.name = "empty",
+          .doc = "does no work: the harness's own overhead per repetition",
+          .size_doc = "ignored (any positive value)",
+          .make = [] { return std::make_unique<EmptyKernel>(); },
+          .bound = Bound::kNothing};
+}
+
 }  // namespace
 
-KernelInfo EmptyKernelInfo() {
-  return {"empty", "does no work: the harness's own overhead per repetition",
-          "ignored (any positive value)", {},
-          [] { return std::make_unique<EmptyKernel>(); }};
-}
+PARLAB_REGISTER_KERNEL(EmptyKernelInfo);
 
 }  // namespace parlab

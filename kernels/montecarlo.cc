@@ -1,5 +1,7 @@
 #include "kernels/montecarlo.h"
 
+#include "core/kernel.h"
+
 #include <atomic>
 #include <cmath>
 #include <numbers>
@@ -93,12 +95,20 @@ std::uint64_t CountInside(std::uint64_t seed, std::uint64_t begin, std::uint64_t
   return count;
 }
 
+namespace {
+
 KernelInfo MonteCarloKernelInfo() {
-  return {"montecarlo",
-          "pi by Monte-Carlo with a counter-based RNG (same estimate for every shape)",
-          "total number of samples",
-          {{"seed", ParamType::kInt, std::int64_t{42}, "key of the counter-based generator"}},
-          [] { return std::make_unique<MonteCarloKernel>(); }};
+  return {.name = "montecarlo",
+          .doc = "pi by Monte-Carlo with a counter-based RNG (same estimate for every shape)",
+          .size_doc = "total number of samples",
+          .params = {{"seed", ParamType::kInt, std::int64_t{42}, "key of the counter-based generator"}},
+          .make = [] { return std::make_unique<MonteCarloKernel>(); },
+          .bound = Bound::kCompute,
+          .test_size = 100000};
 }
+
+}  // namespace
+
+PARLAB_REGISTER_KERNEL(MonteCarloKernelInfo);
 
 }  // namespace parlab

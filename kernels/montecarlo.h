@@ -4,11 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/kernel.h"
-
 namespace parlab {
-
-KernelInfo MonteCarloKernelInfo();
 
 // Number of samples with global index in [begin, end) that fall inside the unit circle.
 std::uint64_t CountInside(std::uint64_t seed, std::uint64_t begin, std::uint64_t end);

@@ -1,6 +1,8 @@
-#include "kernels/pingpong.h"
-
+// Point-to-point cost: rank 0 ping-pongs `size`-byte messages with every other rank in
+// turn, and reports the half round trip and bandwidth to a partner on its own node and to
+// one on another node, so the cost of leaving the node is a measured number.
 #include "core/collective.h"
+#include "core/kernel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,14 +11,22 @@
 namespace parlab {
 namespace {
 
+constexpr long long kMaxMessage = 1LL << 30;
+
+std::string Check(const KernelParams& params, const CheckContext& context) {
+  if (context.shape.ranks < 2) return "pingpong needs 2 or more ranks (it measures rank 0 with each other rank)";
+  if (params.size() > kMaxMessage)
+    return "pingpong messages are at most 1 GiB (1073741824 bytes), got size = " +
+           std::to_string(params.size());
+  return "";
+}
+
 class PingPongKernel final : public Kernel {
  public:
   void Setup(const KernelParams& params, RunContext& ctx) override {
     ctx_ = &ctx;
     bytes_ = params.size();
     rounds_ = params.Int("rounds");
-    if (ctx.ranks < 2) throw std::invalid_argument("pingpong needs 2 or more ranks");
-    if (bytes_ > (1LL << 30)) throw std::invalid_argument("pingpong messages are at most 1 GiB");
     leaders_ = NodeLeaders(ctx.comm);  // which rank lives on which node
     out_.assign(static_cast<std::size_t>(bytes_), 0);
     in_.assign(static_cast<std::size_t>(bytes_), 0);
@@ -86,14 +96,21 @@ class PingPongKernel final : public Kernel {
   long long wrong_ = 0;
 };
 
+KernelInfo PingPongKernelInfo() {
+  return {.name = "pingpong",
+          .doc = "point-to-point latency and bandwidth, same node vs other node (rank 0 with "
+                 "every rank)",
+          .size_doc = "message size in bytes (at most 1 GiB)",
+          .params = {{"rounds", ParamType::kInt, std::int64_t{100}, "round trips per partner", {}, 1}},
+          .make = [] { return std::make_unique<PingPongKernel>(); },
+          .memory_per_rank = [](const KernelParams& p, int) { return 2.0 * static_cast<double>(p.size()); },
+          .bound = Bound::kCommunication,
+          .check = Check,
+          .test_size = 8};
+}
+
 }  // namespace
 
-KernelInfo PingPongKernelInfo() {
-  return {"pingpong",
-          "point-to-point latency and bandwidth, same node vs other node (rank 0 with each rank)",
-          "message size in bytes",
-          {{"rounds", ParamType::kInt, std::int64_t{100}, "round trips per partner", {}, 1}},
-          [] { return std::make_unique<PingPongKernel>(); }};
-}
+PARLAB_REGISTER_KERNEL(PingPongKernelInfo);
 
 }  // namespace parlab

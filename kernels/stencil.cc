@@ -1,6 +1,8 @@
 #include "kernels/stencil.h"
 
 #include "core/collective.h"
+#include "core/kernel.h"
+#include "core/mpi_util.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +15,33 @@ inline double JacobiPoint(double north, double south, double west, double east) 
   return 0.25 * ((north + south) + (west + east));
 }
 
+enum class Decomposition { kRows, kBlocks };
+constexpr EnumNames<Decomposition, 2> kDecompositions{
+    {{{Decomposition::kRows, "rows"}, {Decomposition::kBlocks, "blocks"}}}};
+enum class Exchange { kBlocking, kNonblocking };
+constexpr EnumNames<Exchange, 2> kExchanges{
+    {{{Exchange::kBlocking, "blocking"}, {Exchange::kNonblocking, "nonblocking"}}}};
+
+long long Columns(const KernelParams& params) {
+  return params.Int("cols") > 0 ? params.Int("cols") : params.size();
+}
+
+std::array<int, 2> GridOf(const KernelParams& params, int ranks) {
+  return params.Choice("decomposition", kDecompositions) == Decomposition::kBlocks
+             ? ProcessGrid(ranks)
+             : std::array<int, 2>{ranks, 1};
+}
+
+// Every rank needs at least one row and one column of the grid.
+std::string Check(const KernelParams& params, const CheckContext& context) {
+  const std::array<int, 2> dims = GridOf(params, context.shape.ranks);
+  if (params.size() >= dims[0] && Columns(params) >= dims[1]) return "";
+  return "grid " + std::to_string(params.size()) + " x " + std::to_string(Columns(params)) +
+         " has fewer rows or columns than the " + std::to_string(dims[0]) + " x " +
+         std::to_string(dims[1]) + " process grid of " + std::to_string(context.shape.ranks) +
+         " ranks";
+}
+
 struct Rect {
   long long i0, i1, j0, j1;  // local coordinates, halo at 0 and size + 1
   long long rows() const { return std::max(0LL, i1 - i0); }
@@ -20,43 +49,30 @@ struct Rect {
 
 class StencilKernel final : public Kernel {
  public:
-  ~StencilKernel() override {
-    if (column_type_ != MPI_DATATYPE_NULL) MPI_Type_free(&column_type_);
-    if (cart_ != MPI_COMM_NULL) MPI_Comm_free(&cart_);
-  }
-
   void Setup(const KernelParams& params, RunContext& ctx) override {
     ctx_ = &ctx;
     n_ = params.size();
-    m_ = params.Int("cols") > 0 ? params.Int("cols") : n_;
+    m_ = Columns(params);
     iterations_ = static_cast<int>(params.Int("iterations"));
-    nonblocking_ = params.String("exchange") == "nonblocking";
-    int dims[2] = {ctx.ranks, 1};
-    if (params.String("decomposition") == "blocks") {
-      dims[0] = dims[1] = 0;
-      MPI_Dims_create(ctx.ranks, 2, dims);
-    }
+    nonblocking_ = params.Choice("exchange", kExchanges) == Exchange::kNonblocking;
+    const std::array<int, 2> dims = GridOf(params, ctx.ranks);
     const int periods[2] = {0, 0};
-    MPI_Cart_create(ctx.comm, 2, dims, periods, 0, &cart_);
+    MPI_Cart_create(ctx.comm, 2, dims.data(), periods, 0, cart_.out());
     int coords[2] = {0, 0};
-    MPI_Cart_coords(cart_, ctx.rank, 2, coords);
-    MPI_Cart_shift(cart_, 0, 1, &north_, &south_);
-    MPI_Cart_shift(cart_, 1, 1, &west_, &east_);
-    leaders_ = NodeLeaders(cart_);  // neighbours on another node: halos timed as comm_inter
+    MPI_Cart_coords(cart_.get(), ctx.rank, 2, coords);
+    MPI_Cart_shift(cart_.get(), 0, 1, &north_, &south_);
+    MPI_Cart_shift(cart_.get(), 1, 1, &west_, &east_);
+    leaders_ = NodeLeaders(cart_.get());  // neighbours on another node: halos timed as comm_inter
     dims_[0] = dims[0];
     dims_[1] = dims[1];
     rows_ = Partition(n_, dims[0], coords[0]);
     cols_ = Partition(m_, dims[1], coords[1]);
     lr_ = rows_.size();
     lc_ = cols_.size();
-    if (lr_ == 0 || lc_ == 0)
-      throw std::invalid_argument("grid " + std::to_string(n_) + " x " + std::to_string(m_) +
-                                  " has fewer rows or columns than the " +
-                                  std::to_string(dims[0]) + " x " + std::to_string(dims[1]) +
-                                  " process grid");
+    if (lr_ == 0 || lc_ == 0) throw std::invalid_argument(Check(params, {.shape = {ctx.ranks, 1}}));
     MPI_Type_vector(static_cast<int>(lr_), 1, static_cast<int>(lc_ + 2), MPI_DOUBLE,
-                    &column_type_);
-    MPI_Type_commit(&column_type_);
+                    column_type_.out());
+    MPI_Type_commit(column_type_.in_place());
     const auto cells = static_cast<std::size_t>((lr_ + 2) * (lc_ + 2));
     grid_[0].assign(cells, 0.0);
     grid_[1].assign(cells, 0.0);
@@ -168,30 +184,30 @@ class StencilKernel final : public Kernel {
     const int count = static_cast<int>(lc_);
     TimedPair(north_, south_, [&] {
       MPI_Sendrecv(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, g + (lr_ + 1) * w + 1, count,
-                   MPI_DOUBLE, south_, 0, cart_, MPI_STATUS_IGNORE);
+                   MPI_DOUBLE, south_, 0, cart_.get(), MPI_STATUS_IGNORE);
       MPI_Sendrecv(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, g + 0 * w + 1, count,
-                   MPI_DOUBLE, north_, 1, cart_, MPI_STATUS_IGNORE);
+                   MPI_DOUBLE, north_, 1, cart_.get(), MPI_STATUS_IGNORE);
     });
     TimedPair(west_, east_, [&] {
-      MPI_Sendrecv(g + 1 * w + 1, 1, column_type_, west_, 2, g + 1 * w + lc_ + 1, 1,
-                   column_type_, east_, 2, cart_, MPI_STATUS_IGNORE);
-      MPI_Sendrecv(g + 1 * w + lc_, 1, column_type_, east_, 3, g + 1 * w + 0, 1, column_type_,
-                   west_, 3, cart_, MPI_STATUS_IGNORE);
+      MPI_Sendrecv(g + 1 * w + 1, 1, column_type_.get(), west_, 2, g + 1 * w + lc_ + 1, 1,
+                   column_type_.get(), east_, 2, cart_.get(), MPI_STATUS_IGNORE);
+      MPI_Sendrecv(g + 1 * w + lc_, 1, column_type_.get(), east_, 3, g + 1 * w + 0, 1, column_type_.get(),
+                   west_, 3, cart_.get(), MPI_STATUS_IGNORE);
     });
   }
 
-  void PostExchange(MPI_Request* requests) {
+  void PostExchange(RequestSet& requests) {
     double* g = grid_[cur_].data();
     const long long w = lc_ + 2;
     const int count = static_cast<int>(lc_);
-    MPI_Irecv(g + (lr_ + 1) * w + 1, count, MPI_DOUBLE, south_, 0, cart_, &requests[0]);
-    MPI_Irecv(g + 0 * w + 1, count, MPI_DOUBLE, north_, 1, cart_, &requests[1]);
-    MPI_Irecv(g + 1 * w + lc_ + 1, 1, column_type_, east_, 2, cart_, &requests[2]);
-    MPI_Irecv(g + 1 * w + 0, 1, column_type_, west_, 3, cart_, &requests[3]);
-    MPI_Isend(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, cart_, &requests[4]);
-    MPI_Isend(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, cart_, &requests[5]);
-    MPI_Isend(g + 1 * w + 1, 1, column_type_, west_, 2, cart_, &requests[6]);
-    MPI_Isend(g + 1 * w + lc_, 1, column_type_, east_, 3, cart_, &requests[7]);
+    MPI_Irecv(g + (lr_ + 1) * w + 1, count, MPI_DOUBLE, south_, 0, cart_.get(), &requests[0]);
+    MPI_Irecv(g + 0 * w + 1, count, MPI_DOUBLE, north_, 1, cart_.get(), &requests[1]);
+    MPI_Irecv(g + 1 * w + lc_ + 1, 1, column_type_.get(), east_, 2, cart_.get(), &requests[2]);
+    MPI_Irecv(g + 1 * w + 0, 1, column_type_.get(), west_, 3, cart_.get(), &requests[3]);
+    MPI_Isend(g + 1 * w + 1, count, MPI_DOUBLE, north_, 0, cart_.get(), &requests[4]);
+    MPI_Isend(g + lr_ * w + 1, count, MPI_DOUBLE, south_, 1, cart_.get(), &requests[5]);
+    MPI_Isend(g + 1 * w + 1, 1, column_type_.get(), west_, 2, cart_.get(), &requests[6]);
+    MPI_Isend(g + 1 * w + lc_, 1, column_type_.get(), east_, 3, cart_.get(), &requests[7]);
   }
 
   // Updates the given rectangles of the next grid from the current one, rows split over
@@ -231,7 +247,7 @@ class StencilKernel final : public Kernel {
       auto scope = t.Measure(Phase::kCompute);
       Compute({all});
     } else {
-      MPI_Request requests[8];
+      RequestSet requests(8);
       {
         auto scope = t.Measure(Phase::kComm);
         PostExchange(requests);
@@ -243,7 +259,7 @@ class StencilKernel final : public Kernel {
       {
         auto scope = t.Measure(Phase::kWait);
         const double start = NowSeconds();
-        MPI_Waitall(8, requests, MPI_STATUSES_IGNORE);
+        requests.WaitAll();
         // One wait covers every neighbour: inter-node as soon as one of them is remote.
         const bool remote = Remote(north_) || Remote(south_) || Remote(west_) || Remote(east_);
         (remote ? comm_inter_ : comm_intra_) += NowSeconds() - start;
@@ -264,8 +280,8 @@ class StencilKernel final : public Kernel {
   long long n_ = 0, m_ = 0;
   int iterations_ = 1;
   bool nonblocking_ = false;
-  MPI_Comm cart_ = MPI_COMM_NULL;
-  MPI_Datatype column_type_ = MPI_DATATYPE_NULL;
+  CommHandle cart_;
+  DatatypeHandle column_type_;
   int north_ = MPI_PROC_NULL, south_ = MPI_PROC_NULL, west_ = MPI_PROC_NULL, east_ = MPI_PROC_NULL;
   int dims_[2] = {1, 1};
   Range rows_{0, 0}, cols_{0, 0};
@@ -320,23 +336,40 @@ std::vector<double> StencilReference(long long n, long long m, long long r0, lon
   return block;
 }
 
-KernelInfo StencilKernelInfo() {
-  return {"stencil",
-          "2-D Jacobi 5-point sweeps with halo exchange (communication-bound at scale)",
-          "grid rows N (columns: the cols parameter, default N)",
-          {{"cols", ParamType::kInt, std::int64_t{0}, "grid columns M (0 = square)"},
-           {"iterations", ParamType::kInt, std::int64_t{10}, "sweeps per repetition", {}, 1},
-           {"decomposition", ParamType::kString, std::string("rows"),
-            "rows (1-D) | blocks (2-D, MPI_Dims_create)", {"rows", "blocks"}},
-           {"exchange", ParamType::kString, std::string("nonblocking"),
-            "blocking (MPI_Sendrecv) | nonblocking (Isend/Irecv, interior computed meanwhile)",
-            {"blocking", "nonblocking"}}},
-          [] { return std::make_unique<StencilKernel>(); },
-          false,
-          [](const KernelParams& p, int ranks) {  // two grids
-            const double m = static_cast<double>(p.Int("cols") > 0 ? p.Int("cols") : p.size());
-            return 2.0 * 8 * static_cast<double>(p.size()) * m / ranks;
-          }};
+std::array<int, 2> ProcessGrid(int ranks) {
+  int columns = 1;
+  for (int c = 1; static_cast<long long>(c) * c <= ranks; ++c)
+    if (ranks % c == 0) columns = c;
+  return {ranks / columns, columns};
 }
+
+namespace {
+
+KernelInfo StencilKernelInfo() {
+  return {.name = "stencil",
+          .doc = "2-D Jacobi 5-point sweeps with halo exchange (communication-bound at scale)",
+          .size_doc = "grid rows N (columns: the cols parameter, default N)",
+          .params = {{"cols", ParamType::kInt, std::int64_t{0}, "grid columns M (0 = square)"},
+                     {"iterations", ParamType::kInt, std::int64_t{10}, "sweeps per repetition", {}, 1},
+                     {"decomposition", ParamType::kString, std::string("rows"),
+                      "rows (1-D) | blocks (2-D, the most nearly square process grid)",
+                      kDecompositions.All()},
+                     {"exchange", ParamType::kString, std::string("nonblocking"),
+                      "blocking (MPI_Sendrecv) | nonblocking (Isend/Irecv, interior computed "
+                      "meanwhile)",
+                      kExchanges.All()}},
+          .make = [] { return std::make_unique<StencilKernel>(); },
+          .has_checkpoint_state = true,
+          .memory_per_rank = [](const KernelParams& p, int ranks) {  // two grids
+            return 2.0 * 8 * static_cast<double>(p.size()) * static_cast<double>(Columns(p)) / ranks;
+          },
+          .bound = Bound::kCommunication,
+          .check = Check,
+          .test_size = 45};
+}
+
+}  // namespace
+
+PARLAB_REGISTER_KERNEL(StencilKernelInfo);
 
 }  // namespace parlab

@@ -3,11 +3,15 @@
 // exchanged with MPI_Sendrecv (blocking) or with MPI_Isend/Irecv while the interior is
 // computed (nonblocking).
 #pragma once
-#include "core/kernel.h"
+#include <array>
+#include <vector>
 
 namespace parlab {
 
-KernelInfo StencilKernelInfo();
+// The process grid of the `blocks` decomposition: rows x columns = ranks, as nearly
+// square as the divisors of `ranks` allow, rows >= columns (what MPI_Dims_create gives
+// for two dimensions, computed here so that validation knows it before MPI is asked).
+std::array<int, 2> ProcessGrid(int ranks);
 
 // Initial interior and fixed boundary values of global point (i, j); the boundary is the
 // ring i = -1, i = N, j = -1, j = M.

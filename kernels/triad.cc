@@ -1,4 +1,5 @@
-#include "kernels/triad.h"
+// STREAM triad a = b + s*c over a global array split across ranks, then threads.
+#include "core/kernel.h"
 
 #include <cmath>
 
@@ -88,17 +89,23 @@ class TriadKernel final : public Kernel {
   AlignedBuffer<double> a_, b_, c_;
 };
 
+KernelInfo TriadKernelInfo() {
+  return {.name = "triad",
+          .doc = "STREAM triad a = b + s*c, first-touch initialised (memory bandwidth)",
+          .size_doc = "total array length in elements (split over ranks and threads)",
+          .params = {{"iterations", ParamType::kInt, std::int64_t{10}, "triads per repetition", {}, 1},
+                     {"scalar", ParamType::kDouble, 3.0, "the scalar s", {}, -1e300}},
+          .make = [] { return std::make_unique<TriadKernel>(); },
+          .has_checkpoint_state = true,
+          .memory_per_rank = [](const KernelParams& p, int ranks) {
+            return 3.0 * 8 * static_cast<double>(p.size()) / ranks;
+          },
+          .bound = Bound::kMemory,
+          .test_size = 10007};
+}
+
 }  // namespace
 
-KernelInfo TriadKernelInfo() {
-  return {"triad",
-          "STREAM triad a = b + s*c, first-touch initialised (memory bandwidth)",
-          "total array length in elements (split over ranks and threads)",
-          {{"iterations", ParamType::kInt, std::int64_t{10}, "triads per repetition", {}, 1},
-           {"scalar", ParamType::kDouble, 3.0, "the scalar s", {}, -1e300}},
-          [] { return std::make_unique<TriadKernel>(); },
-          false,
-          [](const KernelParams& p, int ranks) { return 3.0 * 8 * static_cast<double>(p.size()) / ranks; }};
-}
+PARLAB_REGISTER_KERNEL(TriadKernelInfo);
 
 }  // namespace parlab

@@ -1,4 +1,6 @@
-#include "kernels/wait.h"
+// Latency-bound tasks: each task does optional CPU work, then a timed wait that stands
+// for a network or disk round trip. Shows that threads help waiting, even under a lock.
+#include "core/kernel.h"
 
 #include <time.h>
 
@@ -154,16 +156,21 @@ class WaitKernel final : public Kernel {
   int most_in_flight_ = 0;
 };
 
+KernelInfo WaitKernelInfo() {
+  return {.name = "wait",
+          .doc = "latency-bound tasks: CPU work then a timed wait (stands for network or disk)",
+          .size_doc = "total number of tasks (split over ranks and threads)",
+          .params = {{"wait_us", ParamType::kDouble, 1000.0, "wait per task in microseconds", {}, 0},
+                     {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0}},
+          .make = [] { return std::make_unique<WaitKernel>(); },
+          .has_event_loop = true,
+          .bound = Bound::kLatency,
+          .test_size = 6,
+          .test_params = {{"wait_us", 100.0}}};
+}
+
 }  // namespace
 
-KernelInfo WaitKernelInfo() {
-  return {"wait",
-          "latency-bound tasks: CPU work then a timed wait (stands for network or disk)",
-          "total number of tasks (split over ranks and threads)",
-          {{"wait_us", ParamType::kDouble, 1000.0, "wait per task in microseconds", {}, 0},
-           {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0}},
-          [] { return std::make_unique<WaitKernel>(); },
-          /*has_event_loop=*/true};
-}
+PARLAB_REGISTER_KERNEL(WaitKernelInfo);
 
 }  // namespace parlab

@@ -1,60 +1,17 @@
 #include "machine/ceilings_cache.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <stdexcept>
 
-#include "machine/storage_probe.h"
+#include "core/errors.h"
+#include "core/files.h"
 
 namespace parlab {
 namespace {
-
-std::string ErrnoText(int error) { return std::strerror(error); }
-
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-// Removes a temporary file unless Commit() was called.
-class RemoveUnlessCommitted {
- public:
-  explicit RemoveUnlessCommitted(std::string path) : path_(std::move(path)) {}
-  ~RemoveUnlessCommitted() {
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  RemoveUnlessCommitted(const RemoveUnlessCommitted&) = delete;
-  RemoveUnlessCommitted& operator=(const RemoveUnlessCommitted&) = delete;
-  void Commit() { committed_ = true; }
-
- private:
-  std::string path_;
-  bool committed_ = false;
-};
 
 std::string SafeFileName(const std::string& host) {
   std::string name;
@@ -63,55 +20,15 @@ std::string SafeFileName(const std::string& host) {
   return name.empty() || name[0] == '.' ? "host" + name : name;
 }
 
-// The file's text, or "" with `error` set.
+// The file's text, or "" with `error` set (`missing` when there is no file).
 std::string ReadBounded(const std::string& path, std::string& error, bool& missing) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    missing = errno == ENOENT;
-    error = errno == ELOOP ? "it is a symbolic link" : ErrnoText(errno);
+  missing = FileKind(path).empty();
+  if (missing) return "";
+  try {
+    return ReadBoundedFile(path, kMaxCeilingsFileBytes);
+  } catch (const ConfigError& e) {
+    error = e.what();
     return "";
-  }
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) {
-    error = ErrnoText(errno);
-    return "";
-  }
-  if (!S_ISREG(info.st_mode)) {
-    error = "it is not a regular file";
-    return "";
-  }
-  const std::size_t limit = kMaxCeilingsFileBytes;
-  if (static_cast<std::size_t>(info.st_size) > limit) {
-    error = fmt::format("it is {} bytes, more than the {} a ceilings file may have",
-                        info.st_size, limit);
-    return "";
-  }
-  std::string text(limit + 1, '\0');
-  std::size_t got = 0;
-  while (got < text.size()) {
-    const ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = ErrnoText(errno);
-      return "";
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  if (got > limit) {
-    error = fmt::format("it grew past the {} bytes a ceilings file may have", limit);
-    return "";
-  }
-  text.resize(got);
-  return text;
-}
-
-void WriteAll(int fd, const std::string& text) {
-  for (std::size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error(n < 0 ? ErrnoText(errno) : "no progress");
-    done += static_cast<std::size_t>(n);
   }
 }
 
@@ -165,22 +82,8 @@ std::string SaveCeilingsCache(const std::string& path, const Ceilings& ceilings)
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fmt::format("cannot create directory {}: {}", dir.string(), ec.message());
-  const std::string temp =
-      (dir / RandomFileName("." + target.filename().string() + ".tmp-")).string();
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return fmt::format("cannot create {}: {}", temp, ErrnoText(errno));
-  RemoveUnlessCommitted guard(temp);
-  try {
-    WriteAll(fd.get(), ToJson(ceilings).dump(1) + "\n");
-  } catch (const std::exception& e) {
-    return fmt::format("cannot write {}: {}", temp, e.what());
-  }
-  if (::fsync(fd.get()) != 0) return fmt::format("cannot sync {}: {}", temp, ErrnoText(errno));
-  if (::close(fd.Release()) != 0) return fmt::format("cannot close {}: {}", temp, ErrnoText(errno));
-  if (::rename(temp.c_str(), path.c_str()) != 0)
-    return fmt::format("cannot rename {} to {}: {}", temp, path, ErrnoText(errno));
-  guard.Commit();
-  return "";
+  const std::string error = WriteFileAtomically(path, ToJson(ceilings).dump(1) + "\n");
+  return error.empty() ? "" : "cannot write the cache: " + error;
 }
 
 }  // namespace parlab

@@ -29,9 +29,9 @@ struct CachedCeilings {
 CachedCeilings LoadCeilingsCache(const std::string& path, const MachineKey& machine,
                                  std::int64_t now_unix);
 
-// Atomic replace: the JSON goes to a new file (O_EXCL | O_NOFOLLOW, random name) in the
-// same directory, is synced, then renamed over `path`. Creates missing directories.
-// Returns "" on success, else what went wrong (the temporary file is removed).
+// Atomic replace (core/files.h WriteFileAtomically): `path` must be absent or a regular
+// file, never a symbolic link. Creates missing directories. Returns "" on success, else
+// what went wrong (the temporary file is removed).
 std::string SaveCeilingsCache(const std::string& path, const Ceilings& ceilings);
 
 }  // namespace parlab

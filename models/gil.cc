@@ -1,64 +1,30 @@
-#include "models/gil.h"
-
-#include "core/phase_timer.h"
+// T threads per rank that must hold one global lock to compute, like CPython's GIL
+// (models/global_lock.h).
+#include "models/global_lock.h"
+#include "models/model.h"
 
 namespace parlab {
+namespace {
 
-GlobalLock::GlobalLock(int workers, double switch_interval_s)
-    : interval_(switch_interval_s), wait_seconds_(static_cast<std::size_t>(workers), 0.0) {}
-
-void GlobalLock::Acquire(int worker) {
-  std::unique_lock lock(mutex_);
-  AcquireLocked(lock, worker);
-}
-
-void GlobalLock::AcquireLocked(std::unique_lock<std::mutex>& lock, int worker) {
-  const double start = NowSeconds();
-  if (locked_) {
-    ++waiting_;
-    while (locked_) {
-      const long long seen = switches_;
-      const bool timed_out = released_.wait_for(lock, interval_) == std::cv_status::timeout;
-      if (timed_out && locked_ && switches_ == seen)
-        drop_request_.store(true, std::memory_order_relaxed);
-    }
-    --waiting_;
+class GilModel final : public ExecutionModel {
+ public:
+  std::string name() const override { return "gil"; }
+  std::string doc() const override {
+    return "T threads per rank that must hold one global lock to compute, switched every "
+           "gil_interval_ms and released around waits (like CPython's GIL)";
   }
-  locked_ = true;
-  ++switches_;
-  drop_request_.store(false, std::memory_order_relaxed);
-  wait_seconds_[static_cast<std::size_t>(worker)] += NowSeconds() - start;
-  switched_.notify_all();
-}
-
-void GlobalLock::Release(int /*worker*/) {
-  {
-    std::lock_guard lock(mutex_);
-    locked_ = false;
+  bool Accepts(Shape s) const override { return s.threads > 1; }
+  std::string shape_rule() const override { return "threads > 1 (any ranks, one lock each)"; }
+  std::unique_ptr<WorkerLock> MakeLock(int threads, const ModelOptions& options) const override {
+    return std::make_unique<GlobalLock>(threads, options.gil_interval_s);
   }
-  released_.notify_one();
-}
+  std::map<std::string, double> Describe(const ModelOptions& options) const override {
+    return {{"gil_interval_s", options.gil_interval_s}};
+  }
+};
 
-void GlobalLock::Yield(int worker) {
-  std::unique_lock lock(mutex_);
-  locked_ = false;
-  const long long dropped_at = switches_;
-  released_.notify_one();
-  // Forced switching: do not take the lock back before someone else has had it.
-  while (waiting_ > 0 && switches_ == dropped_at) switched_.wait(lock);
-  AcquireLocked(lock, worker);
-}
+}  // namespace
 
-std::vector<double> GlobalLock::TakeWaitSeconds() {
-  std::lock_guard lock(mutex_);
-  std::vector<double> out = wait_seconds_;
-  std::fill(wait_seconds_.begin(), wait_seconds_.end(), 0.0);
-  return out;
-}
-
-long long GlobalLock::switches() const {
-  std::lock_guard lock(mutex_);
-  return switches_;
-}
+PARLAB_REGISTER_MODEL(GilModel, 50);
 
 }  // namespace parlab

@@ -23,9 +23,19 @@ std::string ShapeText(const RunSpec& spec) {
   return fmt::format("{}x{}", spec.shape.ranks, spec.shape.threads);
 }
 // nodes x ranks per node x threads: how the shape sat on the machine.
-std::string ShapeText(const RunRecord& r) {
-  const int per_node = (r.spec->shape.ranks + r.nodes - 1) / r.nodes;
-  return fmt::format("{}x{}x{}", r.nodes, per_node, r.spec->shape.threads);
+std::string ShapeText(const FinishedRun& run) {
+  const int nodes = run.outcome.nodes;
+  const int per_node = (run.spec.shape.ranks + nodes - 1) / nodes;
+  return fmt::format("{}x{}x{}", nodes, per_node, run.spec.shape.threads);
+}
+
+// "yes" for a verified run, "NO" for a wrong result, else the status.
+std::string VerifiedText(RunStatus status) {
+  switch (status) {
+    case RunStatus::kOk: return "yes";
+    case RunStatus::kFailed: return "NO";
+    default: return kRunStatusNames.Name(status);
+  }
 }
 std::string Number(double value, const char* format = "{:.2f}") {
   return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : "-";
@@ -47,39 +57,44 @@ void ProgressReporter::RunStarted(const RunSpec& spec) {
   std::fflush(stderr);
 }
 
-void ProgressReporter::RunFinished(const RunRecord& r, const std::vector<double>&) {
+void ProgressReporter::RunFinished(const FinishedRun& run) {
   ++done_;
-  if (!r.resumed) ++measured_;
+  if (!run.result.resumed) ++measured_;
   if (!root_) return;
   const double elapsed = NowSeconds() - start_;
   const double eta = measured_ > 0 ? elapsed / measured_ * (total_ - done_) : std::nan("");
   fmt::print(stderr, " {}median {} | {} | elapsed {}, ETA {}\n",
-             r.resumed ? "resumed from the journal | " : "", FormatSeconds(r.time.median),
-             r.status, FormatSeconds(elapsed), FormatSeconds(eta));
+             run.result.resumed ? "resumed from the journal | " : "",
+             FormatSeconds(run.result.time.median), kRunStatusNames.Name(run.outcome.status),
+             FormatSeconds(elapsed), FormatSeconds(eta));
 }
 
-void WarningReporter::RunFinished(const RunRecord& r, const std::vector<double>&) {
+void WarningReporter::RunFinished(const FinishedRun& run) {
   if (!root_) return;
-  for (const auto& warning : r.warnings) {
+  const RunSpec& spec = run.spec;
+  for (const auto& warning : run.outcome.warnings) {
     if (std::find(seen_.begin(), seen_.end(), warning) != seen_.end()) continue;
     seen_.push_back(warning);
-    fmt::print(stderr, "parlab: warning: {} (run {}: {} {})\n", warning, r.spec->id,
-               r.spec->model, ShapeText(*r.spec));
+    fmt::print(stderr, "parlab: warning: {} (run {}: {} {})\n", warning, spec.id, spec.model,
+               ShapeText(spec));
   }
-  if (r.status == "error")
-    fmt::print(stderr, "parlab: run {} failed: {}\n", r.spec->id, r.message);
-  else if (r.status == "failed")
-    fmt::print(stderr, "parlab: run {} failed verification: {}\n", r.spec->id, r.message);
-  else if (r.status == "timeout")
-    fmt::print(stderr, "parlab: run {} timed out: {}\n", r.spec->id, r.message);
+  const char* what = nullptr;
+  switch (run.outcome.status) {
+    case RunStatus::kOk: return;
+    case RunStatus::kError: what = "failed"; break;
+    case RunStatus::kFailed: what = "failed verification"; break;
+    case RunStatus::kTimeout: what = "timed out"; break;
+  }
+  fmt::print(stderr, "parlab: run {} {}: {}\n", spec.id, what, run.outcome.message);
 }
 
-void SummaryTable::RunFinished(const RunRecord& r, const std::vector<double>&) {
-  const RunSpec& spec = *r.spec;
-  rows_.push_back({spec.Label(), spec.model, ShapeText(r), FormatSeconds(r.time.median),
-                   std::isfinite(r.rate) ? fmt::format("{:.4g} {}", r.rate, r.work.rate_unit) : "-",
-                   Number(r.speedup), Number(r.efficiency),
-                   r.status == "ok" ? "yes" : (r.status == "failed" ? "NO" : r.status)});
+void SummaryTable::RunFinished(const FinishedRun& run) {
+  const RunSpec& spec = run.spec;
+  const RunResult& r = run.result;
+  rows_.push_back({spec.Label(), spec.model, ShapeText(run), FormatSeconds(r.time.median),
+                   std::isfinite(r.rate) ? fmt::format("{:.4g} {}", r.rate, run.outcome.work.rate_unit)
+                                         : "-",
+                   Number(r.speedup), Number(r.efficiency), VerifiedText(run.outcome.status)});
 }
 
 std::string SummaryTable::Format(const std::vector<Row>& rows) {

@@ -15,7 +15,7 @@ class ProgressReporter final : public Reporter {
   explicit ProgressReporter(bool root) : root_(root) {}
   void Begin(const Experiment& experiment, const Environment& env) override;
   void RunStarted(const RunSpec& spec) override;
-  void RunFinished(const RunRecord& record, const std::vector<double>& local_rows) override;
+  void RunFinished(const FinishedRun& run) override;
 
  private:
   bool root_;
@@ -29,7 +29,7 @@ class ProgressReporter final : public Reporter {
 class WarningReporter final : public Reporter {
  public:
   explicit WarningReporter(bool root) : root_(root) {}
-  void RunFinished(const RunRecord& record, const std::vector<double>& local_rows) override;
+  void RunFinished(const FinishedRun& run) override;
 
  private:
   bool root_;
@@ -39,7 +39,7 @@ class WarningReporter final : public Reporter {
 class SummaryTable final : public Reporter {
  public:
   SummaryTable(bool root, std::FILE* out) : root_(root), out_(out) {}
-  void RunFinished(const RunRecord& record, const std::vector<double>& local_rows) override;
+  void RunFinished(const FinishedRun& run) override;
   void End(bool complete, const std::string& reason) override;
 
   struct Row {

@@ -18,9 +18,8 @@ class Hdf5Report final : public Reporter {
  public:
   Hdf5Report(MPI_Comm world, std::string output, std::string command_line);
   void Begin(const Experiment& experiment, const Environment& env) override;
-  void RunFinished(const RunRecord& record, const std::vector<double>& local_rows) override;
+  void RunFinished(const FinishedRun& run) override;
   void End(bool complete, const std::string& reason) override;
-  const std::string& temporary_path() const { return temporary_; }
 
  private:
   void WriteEnvironment(const Environment& env);
@@ -36,25 +35,6 @@ class Hdf5Report final : public Reporter {
   h5::Handle file_;
   h5::Handle runs_;
   int resumed_ = 0;  // runs replayed from an earlier attempt's journal
-};
-
-// Creates the output's directory if needed and checks it can take the report; collective,
-// throws the same one-line error on every rank.
-void PrepareOutputPath(MPI_Comm world, const std::string& output);
-
-// "<output>.lock", created exclusively by rank 0 for as long as the object lives, so two
-// parlab jobs never write the same report: the second fails with a clear error. A lock
-// left by a process that no longer runs on this host is taken over. Collective.
-class OutputLock {
- public:
-  OutputLock(MPI_Comm world, const std::string& output);
-  ~OutputLock();
-  OutputLock(const OutputLock&) = delete;
-  OutputLock& operator=(const OutputLock&) = delete;
-
- private:
-  std::string path_;
-  bool owner_ = false;
 };
 
 }  // namespace parlab

@@ -1,17 +1,27 @@
 // Helpers to build runs by hand and measure them through the real engine path.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <mpi.h>
 
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "harness/run_spec.h"
-#include "harness/engine.h"
 #include "harness/environment.h"
+#include "harness/measure.h"
+#include "harness/outcome.h"
+#include "harness/run_spec.h"
 
-namespace parlab::testing_util {
+namespace parlab {
+
+// Readable statuses in gtest's failure messages.
+inline std::ostream& operator<<(std::ostream& out, RunStatus status) {
+  return out << kRunStatusNames.Name(status);
+}
+
+namespace testing_util {
 
 // A run of `kernel` with every parameter at its default except those in `overrides`.
 inline RunSpec MakeSpec(const std::string& kernel, const std::string& model, Shape shape,
@@ -28,9 +38,20 @@ inline RunSpec MakeSpec(const std::string& kernel, const std::string& model, Sha
   spec.shape = shape;
   spec.params = KernelParams(size, values);
   spec.repetitions = repetitions;
+  spec.max_repetitions = std::max(repetitions, spec.max_repetitions);
   spec.warmups = 0;
   spec.options.gil_interval_s = 0.001;
   return spec;
+}
+
+// The kernel's own small test case (KernelInfo::test_size and test_params), with string
+// parameters named "dir" pointed at `dir`.
+inline RunSpec TestSpec(const KernelInfo& info, const std::string& model, Shape shape,
+                        const std::string& dir) {
+  std::map<std::string, ParamValue> overrides = info.test_params;
+  for (const ParamSpec& p : info.params)
+    if (p.name == "dir" && p.type == ParamType::kString) overrides["dir"] = dir;
+  return MakeSpec(info.name, model, shape, info.test_size, overrides);
 }
 
 inline Environment TestEnvironment() {
@@ -39,19 +60,20 @@ inline Environment TestEnvironment() {
   return env;
 }
 
-// Measures on `comm` (collective). Returns the record as rank 0 of comm sees it.
-inline RunRecord Measure(const RunSpec& spec, MPI_Comm comm) {
+// Measures on `comm` (collective). Every rank gets rank 0's outcome, as the engine shares it.
+inline RunOutcome Measure(const RunSpec& spec, MPI_Comm comm) {
   std::vector<double> rows;
   static const Environment env = TestEnvironment();
-  RunRecord record = MeasureRun(spec, comm, env, rows);
-  return record;
+  return ShareOutcome(comm, MeasureRun(spec, comm, env, rows),
+                      {spec.shape.ranks, spec.shape.threads, spec.max_repetitions});
 }
 
-inline double Result(const RunRecord& record, const std::string& name) {
-  for (const auto& r : record.results)
+inline double Result(const RunOutcome& outcome, const std::string& name) {
+  for (const auto& r : outcome.results)
     if (r.name == name) return r.value;
   ADD_FAILURE() << "no result '" << name << "'";
   return -1;
 }
 
-}  // namespace parlab::testing_util
+}  // namespace testing_util
+}  // namespace parlab

@@ -64,11 +64,22 @@ class CalibrationSkipped(Exception):
 def run_program(python, iterations):
     if not os.path.exists(python):
         raise CalibrationSkipped(f"{python} not found: CPython calibration skipped")
-    result = subprocess.run([python, "-c", PROGRAM, str(iterations)], capture_output=True,
-                            text=True, timeout=600)
+    try:
+        result = subprocess.run([python, "-c", PROGRAM, str(iterations)], capture_output=True,
+                                text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise CalibrationSkipped(f"{python} could not run the calibration ({error})") from None
     if result.returncode != 0:
         raise CalibrationSkipped(f"{python} failed: {result.stderr.strip().splitlines()[-1:]}")
-    return json.loads(result.stdout)
+    try:
+        measured = json.loads(result.stdout)
+        for key in ("serial_s", "threads_s", "processes_s", "locked_counter_s",
+                    "locked_counter_final"):
+            float(measured[key])
+        return measured
+    except (ValueError, KeyError, TypeError):
+        raise CalibrationSkipped(f"{python} printed no calibration figures: "
+                                 f"{result.stdout.strip()[:80]!r}") from None
 
 
 def calibrate(report, python, iterations):
@@ -106,15 +117,3 @@ def calibrate(report, python, iterations):
                 dataset.attrs["units"] = "s"
                 dataset.attrs["description"] = f"{name[:-2]} program under the free-threaded CPython"
     return measured
-
-
-def load(report):
-    import h5py
-
-    with h5py.File(report, "r") as handle:
-        if "calibration" not in handle:
-            return None
-        group = handle["calibration"]
-        return {key: float(group[key][()]) for key in group} | {
-            "python_version": group.attrs["python_version"],
-            "free_threaded": group.attrs["free_threaded"]}

@@ -1,8 +1,9 @@
 """`lesson`: the concurrency-vs-parallelism verdict table, computed from raw samples."""
 import math
 
+from . import files
 from . import verdict as v
-from .report import cell_times, load_runs
+from .palette import model_colour
 
 # (claim, expected, kernel label prefix, model, shape or None, threshold kind, threshold)
 SPEEDUP_CLAIMS = [
@@ -51,41 +52,73 @@ def _fmt(spread):
     return f"{median:.2f}x [{low:.2f}-{high:.2f}]"
 
 
-def rows(runs, calibration=None):
-    out = []
+def wait_ideal(run):
+    """The best speedup a shape can give over one worker doing every wait in turn: the
+    tasks over the number of waits the busiest worker does one after another. A rank gets
+    ceil(tasks / ranks) tasks; threads serve them `threads` at a time, an event loop keeps
+    all of them pending at once (one wait)."""
+    tasks, ranks = int(run["size"]), int(run["ranks"])
+    per_rank = math.ceil(tasks / ranks)
+    at_once = per_rank if run["model"] == "async" else int(run["threads"])
+    return tasks / math.ceil(per_rank / at_once) if tasks > 0 else math.nan
+
+
+def wait_threshold(ideal):
+    """Waits "help" when the run gets at least half of the ideal gain over 1x."""
+    return 1 + (ideal - 1) / 2
+
+
+def _speedup_rows(reports):
+    runs, out = reports.runs, []
     for claim, expected, prefix, model, shape, kind, threshold in SPEEDUP_CLAIMS:
         serial = _find(runs, prefix, "serial")
         run = _find(runs, prefix, model, shape)
         if serial is None or run is None:
             out.append((claim, expected, "not measured", v.INCONCLUSIVE))
             continue
-        spread = v.speedup_spread(cell_times(serial.samples), cell_times(run.samples))
+        spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run))
         judge = v.at_least if kind == "at_least" else v.at_most
         out.append((claim, expected, _fmt(spread), judge(spread, threshold)))
+    return out
 
-    # Waiting: N tasks served by 1 thread, N threads, N threads under a gil, an event loop.
-    serial = _find(runs, "wait", "serial")
+
+WAIT_CLAIMS = {"threads": "Threads help waiting",
+               "gil": "Threads help waiting even under a gil (it is released while waiting)",
+               "async": "One thread with all waits pending (async) serves waits like threads"}
+
+
+def _wait_rows(reports):
+    """N tasks served by 1 thread, by threads, by threads under a gil, by an event loop."""
+    runs, out = reports.runs, []
     for model in WAIT_MODELS:
         candidates = runs[(runs.kernel == "wait") & (runs.model == model) & (runs.ranks == 1)]
         run = candidates.sort_values("threads").iloc[-1] if len(candidates) else None
-        claim = {"threads": "Threads help waiting",
-                 "gil": "Threads help waiting even under a gil (it is released while waiting)",
-                 "async": "One thread with all waits pending (async) serves waits like threads"}[model]
-        if serial is None or run is None:
-            out.append((claim, "N tasks: >= N/2 x", "not measured", v.INCONCLUSIVE))
+        serial = None if run is None else _find(runs[runs.label == run.label], "wait", "serial")
+        if serial is None:
+            out.append((WAIT_CLAIMS[model], "N tasks: >= half the ideal gain", "not measured",
+                        v.INCONCLUSIVE))
             continue
-        tasks = int(run["size"])
-        spread = v.speedup_spread(cell_times(serial.samples), cell_times(run.samples))
-        out.append((claim, f"{tasks} tasks, {model} {run.ranks}x{run.threads}: >= {tasks / 2:g}x",
-                    _fmt(spread), v.at_least(spread, tasks / 2)))
+        ideal = wait_ideal(run)
+        shape = f"{int(run['size'])} tasks, {model} {run.ranks}x{run.threads}"
+        if not ideal > 1:
+            out.append((WAIT_CLAIMS[model], f"{shape}: one worker overlaps no waits",
+                        "not measurable with this shape", v.INCONCLUSIVE))
+            continue
+        threshold = wait_threshold(ideal)
+        spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run))
+        out.append((WAIT_CLAIMS[model], f"{shape} (ideal {ideal:g}x): >= {threshold:g}x",
+                    _fmt(spread), v.at_least(spread, threshold)))
+    return out
 
-    # The shared counter: exact final values, lost updates, cost per update.
-    counters = runs[runs.kernel == "counter"]
+
+def _counter_rows(reports):
+    """The shared counter: exact final values, lost updates, cost per update."""
+    counters, out = reports.runs[reports.runs.kernel == "counter"], []
     for variant in SAFE_VARIANTS:
         selected = _selects(counters, f"counter[variant={variant}]")
         if not len(selected):
             continue
-        finals = [r["final_value"] for r in selected.results]
+        finals = [reports.result(r, "final_value") for r in selected.itertuples()]
         costs = ", ".join(f"{m} {t * 1e9 / (2 * n):.1f} ns"
                           for m, t, n in zip(selected.model, selected.median_s, selected["size"])
                           if m in ("serial", "threads"))
@@ -96,37 +129,48 @@ def rows(runs, calibration=None):
                     v.exact(finals, 0) if finals else v.INCONCLUSIVE))
     racy = _selects(counters, "counter[variant=racy]")
     shared = racy[racy.threads > 1]
-    lost = [int(r["lost_updates"]) for r in shared.results]
-    separate = [int(r["lost_updates"]) for m, r in zip(racy.model, racy.results) if m == "processes"]
+    lost = [int(reports.result(r, "lost_updates")) for r in shared.itertuples()]
+    separate = [int(reports.result(r, "lost_updates")) for r in racy.itertuples()
+                if r.model == "processes"]
     out.append(("Without synchronisation, threads sharing a counter lose updates",
                 "racy with threads: lost updates > 0",
-                "lost updates: " + (", ".join(f"{m} {r.ranks}x{r.threads}: {n}" for m, r, n in
-                                              zip(shared.model, shared.itertuples(), lost)) or "none"),
+                "lost updates: " + (", ".join(f"{r.model} {r.ranks}x{r.threads}: {n}" for r, n in
+                                              zip(shared.itertuples(), lost)) or "none"),
                 v.HOLDS if any(n > 0 for n in lost) else (v.FAILS if lost else v.INCONCLUSIVE)))
     out.append(("Processes share no memory, so their racy counters lose nothing",
                 "racy with processes: 0 lost", f"lost: {separate}",
                 v.exact(separate, 0) if separate else v.INCONCLUSIVE))
+    return out
 
-    # Calibration against CPython.
+
+def _calibration_rows(reports, calibration):
+    """parlab's gil against CPython's GIL, measured by --calibrate."""
+    runs = reports.runs
     gil = _find(runs, "counter[variant=reduction]", "gil", (1, 2))
     serial = _find(runs, "counter[variant=reduction]", "serial")
-    if calibration is None:
-        out.append(("parlab's gil behaves like CPython's GIL", "similar threads/serial time ratio",
-                    "no calibration in the report (run with --calibrate)", v.INCONCLUSIVE))
-    elif gil is not None and serial is not None:
-        python_ratio = calibration["threads_s"] / calibration["serial_s"]
-        parlab_ratio = gil.median_s / serial.median_s
-        processes_ratio = calibration["processes_s"] / calibration["serial_s"]
-        out.append(("parlab's gil behaves like CPython's GIL",
-                    "both threads/serial time ratios >= 0.8 (no parallel speedup)",
-                    f"CPython {calibration['python_version']}: threads {python_ratio:.2f}x, "
-                    f"processes {processes_ratio:.2f}x serial time; parlab gil {parlab_ratio:.2f}x; "
-                    f"free-threaded: {calibration['free_threaded']}",
-                    v.HOLDS if min(python_ratio, parlab_ratio) >= 0.8 else v.FAILS))
-        out.append(("CPython's lock-protected counter ends at 0", "final value 0",
-                    f"{int(calibration['locked_counter_final'])}",
-                    v.exact([calibration["locked_counter_final"]], 0)))
-    return out
+    if not calibration:
+        return [("parlab's gil behaves like CPython's GIL", "similar threads/serial time ratio",
+                 "no calibration in the report (run with --calibrate)", v.INCONCLUSIVE)]
+    if gil is None or serial is None:
+        return []
+    python_ratio = calibration["threads_s"] / calibration["serial_s"]
+    parlab_ratio = gil.median_s / serial.median_s
+    processes_ratio = calibration["processes_s"] / calibration["serial_s"]
+    return [("parlab's gil behaves like CPython's GIL",
+             "both threads/serial time ratios >= 0.8 (no parallel speedup)",
+             f"CPython {calibration['python_version']}: threads {python_ratio:.2f}x, "
+             f"processes {processes_ratio:.2f}x serial time; parlab gil {parlab_ratio:.2f}x; "
+             f"free-threaded: {calibration['free_threaded']}",
+             v.HOLDS if min(python_ratio, parlab_ratio) >= 0.8 else v.FAILS),
+            ("CPython's lock-protected counter ends at 0", "final value 0",
+             f"{int(calibration['locked_counter_final'])}",
+             v.exact([calibration["locked_counter_final"]], 0))]
+
+
+def rows(reports, calibration=None):
+    """The verdict table of parlab_analysis.Reports (and a calibration, see calibrate)."""
+    return (_speedup_rows(reports) + _wait_rows(reports) + _counter_rows(reports) +
+            _calibration_rows(reports, calibration))
 
 
 def render(table, style="terminal"):
@@ -154,19 +198,17 @@ def plot(table_runs, out_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    os.makedirs(out_dir, exist_ok=True)
+    files.output_directory(out_dir)
     runs = table_runs[(table_runs.kernel + "[" + table_runs.params + "]").str.startswith(
         ("counter[variant=reduction]", "dgemm", "montecarlo", "wait"))]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     labels, values, colours = [], [], []
-    palette = {"serial": "#555555", "threads": "#1f77b4", "processes": "#2ca02c",
-               "hybrid": "#9467bd", "gil": "#d62728", "async": "#ff7f0e"}
     for run in runs.itertuples():
         if run.model == "serial" or not math.isfinite(run.speedup):
             continue
         labels.append(f"{run.kernel}\n{run.model} {run.ranks}x{run.threads}")
         values.append(run.speedup)
-        colours.append(palette.get(run.model, "#999999"))
+        colours.append(model_colour(run.model))
     ax.bar(range(len(values)), values, color=colours)
     ax.axhline(1.0, color="k", linewidth=1, linestyle="--", label="serial")
     ax.set_yscale("log")
@@ -175,26 +217,44 @@ def plot(table_runs, out_dir):
     ax.set_title("The lesson, measured: who speeds up computing and who speeds up waiting",
                  fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     path = os.path.join(out_dir, "lesson-speedups.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        fig.tight_layout()
+        with files.atomic_output(path) as handle:
+            fig.savefig(handle, format="png", dpi=100)
+    finally:
+        plt.close(fig)
     return [path]
 
 
-def store_primitives(report, json_path):
-    """Writes /primitives: one dataset per figure, with units from its name's suffix."""
+def read_primitives(json_path):
+    """{worker: {figure: number or text}} from `parlab primitives -o JSON`, validated."""
     import json
 
-    import h5py
-
-    from .report import AnalysisError
+    from .errors import AnalysisError
 
     try:
-        with open(json_path) as handle:
-            figures = json.load(handle)
-    except (OSError, ValueError) as error:
+        figures = json.loads(files.read_text(json_path, "primitives JSON"))
+    except ValueError as error:
         raise AnalysisError(f"{json_path}: cannot read primitives ({error})") from None
+    if not isinstance(figures, dict) or not all(isinstance(v, dict) for v in figures.values()):
+        raise AnalysisError(f"{json_path}: primitives must be an object of objects "
+                            "{worker: {figure: value}}")
+    for worker, values in figures.items():
+        for name, value in values.items():
+            if not worker or not name or "/" in worker + name or "." == name[0]:
+                raise AnalysisError(f"{json_path}: bad figure name {worker!r}/{name!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
+                    isinstance(value, float) and not math.isfinite(value)):
+                raise AnalysisError(f"{json_path}: {worker}.{name} must be a finite number or "
+                                    f"text, got {value!r}")
+    return figures
+
+
+def store_primitives(report, figures):
+    """Writes /primitives: one dataset per figure, with units from its name's suffix."""
+    import h5py
+
     units = {"_s": "s", "_bytes": "byte", "_Bps": "byte/s"}
     with h5py.File(report, "a") as handle:
         if "primitives" in handle:
@@ -213,13 +273,25 @@ def store_primitives(report, json_path):
                 dataset.attrs["description"] = f"{worker}: {name.replace('_', ' ')}"
 
 
+def _iterations(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 10**10:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 10000000000, got {value}")
+    return value
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser("lesson", help="verdicts of the concurrency-vs-parallelism lesson")
     parser.add_argument("report")
     parser.add_argument("--calibrate", action="store_true",
                         help="run the classic CPython programs and store their times in the report")
     parser.add_argument("--python", default="/usr/bin/python3", help="CPython for --calibrate")
-    parser.add_argument("--iterations", type=int, default=2_000_000,
+    parser.add_argument("--iterations", type=_iterations, default=2_000_000,
                         help="counting iterations of each CPython worker")
     parser.add_argument("--markdown", action="store_const", dest="style", const="markdown")
     parser.add_argument("--plots", help="directory for the lesson's PNG plot")
@@ -232,19 +304,21 @@ def run(args):
     import sys
 
     from . import calibrate
-    from .report import open_report
+    from .report import load
 
-    open_report(args.report).close()  # one clear error for a bad report before anything runs
+    reports = load(args.report)  # one clear error for a bad report before anything runs
+    figures = read_primitives(args.primitives) if args.primitives else None
     if args.calibrate:
         try:
             calibrate.calibrate(args.report, args.python, args.iterations)
         except calibrate.CalibrationSkipped as skipped:
             print(f"parlab-analyze: {skipped}", file=sys.stderr)
-    if args.primitives:
-        store_primitives(args.report, args.primitives)
-    runs = load_runs(args.report)
-    print(render(rows(runs, calibrate.load(args.report)), args.style), end="")
+    if figures is not None:
+        store_primitives(args.report, figures)
+    if args.calibrate or figures is not None:
+        reports = load(args.report)  # what was just stored, read back the same way
+    print(render(rows(reports, reports.calibration(args.report)), args.style), end="")
     if args.plots:
-        for path in plot(runs, args.plots):
+        for path in plot(reports.runs, args.plots):
             print(path)
     return 0

@@ -3,13 +3,18 @@ import math
 import os
 import re
 
-import matplotlib
+from . import files
+from .palette import PHASES, model_colour, phase_colour
+from .report import median_repetition
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-MODEL_COLOURS = {"serial": "#555555", "threads": "#1f77b4", "processes": "#2ca02c",
-                 "hybrid": "#9467bd", "gil": "#d62728"}
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, imported only when a plot is drawn (it takes
+    longer to import than most subcommands take to run)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
 def _slug(text):
@@ -18,12 +23,12 @@ def _slug(text):
 
 def time_per_model(group, label, path):
     """Bars of median time per model and shape, whiskers from min to max."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = pyplot().subplots(figsize=(7, 4))
     names = [f"{m}\n{r}x{t}" for m, r, t in zip(group["model"], group["ranks"], group["threads"])]
     medians = group["median_s"].to_numpy()
     below = medians - group["min_s"].to_numpy()
     above = group["max_s"].to_numpy() - medians
-    colours = [MODEL_COLOURS.get(m, "#999999") for m in group["model"]]
+    colours = [model_colour(m) for m in group["model"]]
     ax.bar(range(len(names)), medians, yerr=[below, above], capsize=4, color=colours)
     for index, flagged in enumerate(group["oversubscribed"]):
         if flagged:
@@ -37,17 +42,20 @@ def time_per_model(group, label, path):
 
 
 def _save(fig, path, series):
-    """Saves and returns what a test can check: the file, its axes and data series."""
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    info = {"path": path, "axes": len(fig.axes), "series": series}
-    plt.close(fig)
-    return info
+    """Saves (through a temporary file, renamed) and returns what a test can check: the
+    file, its axes and data series."""
+    try:
+        fig.tight_layout()
+        with files.atomic_output(path) as handle:
+            fig.savefig(handle, format="png", dpi=100)
+        return {"path": path, "axes": len(fig.axes), "series": series}
+    finally:
+        pyplot().close(fig)
 
 
 def strong_scaling(group, label, path):
     """Speedup vs workers for each model of one kernel group, with the ideal line."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = pyplot().subplots(figsize=(6, 4))
     series = 0
     for model, runs in group.groupby("model", sort=False):
         runs = runs[runs["speedup"].apply(math.isfinite)].sort_values("workers")
@@ -55,7 +63,7 @@ def strong_scaling(group, label, path):
             continue
         # Every line starts at the serial baseline (1 worker, speedup 1).
         ax.plot([1] + list(runs["workers"]), [1.0] + list(runs["speedup"]), marker="o",
-                color=MODEL_COLOURS.get(model), label=model)
+                color=model_colour(model), label=model)
         series += 1
     most = max(2, int(group["workers"].max()))
     ax.plot([1, most], [1, most], "k--", linewidth=1, label="ideal")
@@ -77,7 +85,7 @@ def weak_scaling(runs, out_dir):
                 continue
             same = same.sort_values("workers")
             base = same[same["workers"] == same["workers"].min()]["median_s"].min()
-            fig, ax = plt.subplots(figsize=(6, 4))
+            fig, ax = pyplot().subplots(figsize=(6, 4))
             ax.plot(same["workers"], base / same["median_s"], marker="o", label="measured")
             ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="ideal")
             ax.set_xlabel("workers (ranks x threads)")
@@ -90,20 +98,17 @@ def weak_scaling(runs, out_dir):
     return written
 
 
-PHASES = ["compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle"]
-PHASE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f"]
-
-
-def phases_per_rank(run, path):
+def phases_per_rank(reports, run, path):
     """For the median repetition: each rank's time split into phases (stacked bars; parlab
     records durations, not timestamps), total as an outline."""
-    samples, columns = run.samples, list(run.columns)
-    totals = samples[:, :, 0].max(axis=1)
-    rep = int(sorted(range(len(totals)), key=lambda i: totals[i])[len(totals) // 2])
-    fig, ax = plt.subplots(figsize=(7, 2.0 + 0.5 * samples.shape[1]))
+    samples, columns = reports.samples(run), reports.columns(run)
+    if not len(samples):
+        return None
+    rep = median_repetition(samples)
+    fig, ax = pyplot().subplots(figsize=(7, 2.0 + 0.5 * samples.shape[1]))
     series = 0
-    for phase, colour in zip(PHASES, PHASE_COLOURS):
+    for phase in PHASES:
+        colour = phase_colour(phase)
         if phase not in columns:
             continue
         values = samples[rep, :, columns.index(phase)]
@@ -125,12 +130,12 @@ def phases_per_rank(run, path):
 
 def speedup_overview(runs, path):
     """Speedup vs workers for every kernel group and model, with the ideal line."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = pyplot().subplots(figsize=(7, 4.5))
     finite = runs[runs["speedup"].apply(lambda v: math.isfinite(v))]
     for (label, model), group in finite.groupby(["label", "model"], sort=False):
         group = group.sort_values("workers")
         ax.plot(group["workers"], group["speedup"], marker="o", linewidth=1,
-                color=MODEL_COLOURS.get(model), alpha=0.7, label=f"{model}: {label}")
+                color=model_colour(model), alpha=0.7, label=f"{model}: {label}")
     if len(finite):
         most = int(finite["workers"].max())
         ax.plot([1, most], [1, most], "k--", linewidth=1, label="ideal")
@@ -142,9 +147,12 @@ def speedup_overview(runs, path):
     return _save(fig, path, series=series)
 
 
-def make_plots(runs, out_dir):
-    """All plots for the runs; returns [{path, axes, series}]."""
-    os.makedirs(out_dir, exist_ok=True)
+def make_plots(reports, out_dir):
+    """All plots for the reports' runs (parlab_analysis.load); returns [{path, axes,
+    series}]. Runs without repetitions (abandoned by their watchdog) are left out."""
+    files.output_directory(out_dir)
+    reports = reports.select(reports.runs["repetitions"] > 0)
+    runs = reports.runs
     written = []
     for label, group in runs.groupby("label", sort=False):
         written.append(time_per_model(group, label, os.path.join(out_dir, f"time-{_slug(label)}.png")))
@@ -153,10 +161,11 @@ def make_plots(runs, out_dir):
                                           os.path.join(out_dir, f"strong-{_slug(label)}.png")))
         # Phases of the most parallel run of the group (the one most likely to overlap).
         widest = group.sort_values(["ranks", "threads"]).iloc[-1]
-        written.append(phases_per_rank(widest, os.path.join(out_dir, f"phases-{_slug(label)}.png")))
+        written.append(phases_per_rank(reports, widest,
+                                       os.path.join(out_dir, f"phases-{_slug(label)}.png")))
     written.extend(weak_scaling(runs, out_dir))
     written.append(speedup_overview(runs, os.path.join(out_dir, "speedup.png")))
-    return written
+    return [w for w in written if w is not None]
 
 
 def add_parser(subparsers):
@@ -167,7 +176,9 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from .report import load_many
-    for info in make_plots(load_many(args.reports), args.out):
+    from .report import load
+    reports = load(args.reports)
+    files.output_directory(args.out)
+    for info in make_plots(reports, args.out):
         print(info["path"])
     return 0

@@ -1,45 +1,53 @@
-"""Loads parlab reports and recomputes every figure from the raw per-rank samples."""
+"""The one loader: `load(path_or_paths)` reads parlab reports into tidy pandas tables
+(docs/python-api.md) and recomputes every figure from the raw per-rank samples, checking
+each report's stored summary against them. Every subcommand reads through it."""
+import dataclasses
+import hashlib
 import math
 import os
 
 import numpy as np
 import pandas as pd
 
-SUPPORTED_SCHEMA = 1
+from . import files, reading
+from .errors import AnalysisError
+from .reading import SUPPORTED_SCHEMA, text
 
+__all__ = ["AnalysisError", "Reports", "load", "load_runs", "load_many", "open_report",
+           "cell_times", "karp_flatt", "SUPPORTED_SCHEMA"]
 
-class AnalysisError(Exception):
-    """A problem with the input, reported as one line and exit status 2."""
-
-
-def _text(value):
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, np.ndarray) and value.shape == ():
-        return _text(value[()])
-    return value
+ROOT_FIELDS = ("status", "experiment", "created_utc", "finished_utc", "git_sha",
+               "parlab_version", "runs_planned", "merged_from")
 
 
 def open_report(path):
+    """An open h5py.File of a checked report: a regular file of bounded size, HDF5, a
+    supported schema, at least one run."""
     import h5py
 
-    if not os.path.exists(path):
-        raise AnalysisError(f"{path}: no such file")
+    files.check_input(path)
     try:
         handle = h5py.File(path, "r")
     except OSError as error:
         raise AnalysisError(f"{path}: not an HDF5 file ({error})") from None
-    version = handle.attrs.get("schema_version")
-    if version is None:
+    try:
+        version = handle.attrs.get("schema_version")
+        if version is None:
+            raise AnalysisError(f"{path}: not a parlab report (no schema_version attribute)")
+        try:
+            number = int(np.asarray(version).ravel()[0])
+        except (TypeError, ValueError, IndexError):
+            raise AnalysisError(f"{path}: schema_version {text(version)!r} is not a "
+                                "number") from None
+        if number != SUPPORTED_SCHEMA:
+            raise AnalysisError(f"{path}: schema version {number} is not supported (this tool "
+                                f"reads {SUPPORTED_SCHEMA})")
+        if "runs" not in handle or not isinstance(handle["runs"], h5py.Group) \
+                or len(handle["runs"]) == 0:
+            raise AnalysisError(f"{path}: the report holds no runs")
+    except BaseException:
         handle.close()
-        raise AnalysisError(f"{path}: not a parlab report (no schema_version attribute)")
-    if int(version) != SUPPORTED_SCHEMA:
-        handle.close()
-        raise AnalysisError(
-            f"{path}: schema version {int(version)} is not supported (this tool reads {SUPPORTED_SCHEMA})")
-    if "runs" not in handle or len(handle["runs"]) == 0:
-        handle.close()
-        raise AnalysisError(f"{path}: the report holds no runs")
+        raise
     return handle
 
 
@@ -50,64 +58,209 @@ def cell_times(samples):
     return samples[:, :, 0].max(axis=1)
 
 
+def median_repetition(samples):
+    """The repetition whose cell time is the median (the lower one for an even count)."""
+    totals = cell_times(samples)
+    return int(sorted(range(len(totals)), key=lambda i: totals[i])[(len(totals) - 1) // 2])
+
+
 def karp_flatt(speedup, workers):
     if workers <= 1 or not speedup > 0:
         return math.nan
     return (1.0 / speedup - 1.0 / workers) / (1.0 - 1.0 / workers)
 
 
-def load_runs(path):
-    """One row per run; statistics recomputed from the samples and checked against the
-    report's own summary (a mismatch is an error: one of the two is wrong)."""
-    rows = []
+def _read(path):
+    """Everything one report holds, validated: (root, runs, environment, ceilings,
+    calibration)."""
+    import h5py
+
     with open_report(path) as handle:
-        experiment = _text(handle.attrs.get("experiment", ""))
-        for run_id, group in handle["runs"].items():
-            attrs = {key: _text(value) for key, value in group.attrs.items()}
-            samples = group["samples"][()]
-            times = cell_times(samples)
-            row = {
-                "report": path, "experiment": experiment, "id": run_id,
-                "kernel": attrs["kernel"], "label": attrs["label"], "model": attrs["model"],
-                "ranks": int(attrs["ranks"]), "threads": int(attrs["threads"]),
-                "nodes": int(attrs.get("nodes", 1)),
-                "size": int(attrs["size"]), "params": attrs.get("params", ""),
-                "status": attrs["status"], "repetitions": len(times),
-                "rate_unit": attrs["rate_unit"], "work_amount": float(attrs["work_amount"]),
-                "rate_scale": float(attrs["rate_scale"]),
-                "oversubscribed": int(attrs.get("oversubscribed", 0)),
-                "samples": samples, "columns": list(group["samples"].attrs["columns"]),
-            }
-            if len(times):
-                row.update(min_s=times.min(), median_s=float(np.median(times)), max_s=times.max())
-            else:
-                row.update(min_s=math.nan, median_s=math.nan, max_s=math.nan)
-            stored = group["summary"][()]
-            stored_median = float(stored["median_s"])
-            if len(times) and not math.isclose(stored_median, row["median_s"], rel_tol=1e-9):
-                raise AnalysisError(
-                    f"{path}: {run_id}: the stored median {stored_median} does not match the "
-                    f"median recomputed from its samples {row['median_s']}")
-            results = {}
-            if "results" in group:
-                for name, dataset in group["results"].items():
-                    results[name] = float(dataset[()])
-            row["results"] = results
-            rows.append(row)
-    runs = pd.DataFrame(rows)
+        try:
+            root = {key: text(handle.attrs[key]) if key in handle.attrs else ""
+                    for key in ROOT_FIELDS}
+            runs = [reading.read_run(path, run_id, group)
+                    for run_id, group in handle["runs"].items()]
+            environment, ceilings = {}, []
+            if "environment" in handle and isinstance(handle["environment"], h5py.Group):
+                environment = {k: text(v) for k, v in handle["environment"].attrs.items()}
+                if "ceilings" in handle["environment"]:
+                    ceilings = reading.read_ceilings(path, handle["environment"])
+            calibration = reading.read_calibration(path, handle)
+        except AnalysisError:
+            raise
+        except (OSError, KeyError, RuntimeError, ValueError, TypeError, AttributeError) as error:
+            raise AnalysisError(f"{path}: damaged report ({error})") from None
+    return root, runs, environment, ceilings, calibration
+
+
+def _identity(root, runs):
+    digest = hashlib.sha256(f"{root['created_utc']}\x1f{root['git_sha']}".encode())
+    for row, _, _ in runs:
+        digest.update(row["identity"].encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reports:
+    """Tidy tables of one or more reports; `report` (the path as given) and `run` (e.g.
+    run-0001) are the keys joining them. See docs/python-api.md."""
+    runs: pd.DataFrame
+    repetitions: pd.DataFrame
+    phases: pd.DataFrame
+    results: pd.DataFrame
+    environment: pd.DataFrame
+    status: pd.DataFrame
+    ceilings: pd.DataFrame
+    calibrations: pd.DataFrame
+    raw: dict = dataclasses.field(repr=False, default_factory=dict)
+
+    def __post_init__(self):
+        times = {key: np.asarray(group.sort_values("repetition").cell_time_s, dtype=float)
+                 for key, group in self.repetitions.groupby(["report", "run"], sort=False)} \
+            if len(self.repetitions) else {}
+        object.__setattr__(self, "_times", times)
+
+    def samples(self, run):
+        """The raw [repetition][rank][column] array of a runs row (or (report, run))."""
+        key = (run.report, run.run) if hasattr(run, "report") else tuple(run)
+        return self.raw[key][0]
+
+    def columns(self, run):
+        key = (run.report, run.run) if hasattr(run, "report") else tuple(run)
+        return self.raw[key][1]
+
+    def cell_times(self, run):
+        """Per repetition, the slowest rank's total (from the repetitions table)."""
+        key = (run.report, run.run) if hasattr(run, "report") else tuple(run)
+        return self._times.get(key, np.array([]))
+
+    def result(self, run, name, default=math.nan):
+        match = self.results[(self.results.report == run.report) & (self.results.run == run.run)
+                             & (self.results.name == name)]
+        return float(match.value.iloc[0]) if len(match) else default
+
+    def calibration(self, report):
+        """The CPython calibration stored by `lesson --calibrate` as {name: value}, or None."""
+        rows = self.calibrations[self.calibrations.report == report]
+        return dict(zip(rows.name, rows.value)) if len(rows) else None
+
+    def select(self, mask):
+        """The same tables restricted to the runs where `mask` (over `runs`) holds."""
+        runs = self.runs[mask].reset_index(drop=True)
+        keys = set(zip(runs.report, runs.run))
+
+        def keep(frame):
+            if not len(frame):
+                return frame
+            return frame[[k in keys for k in zip(frame.report, frame.run)]].reset_index(drop=True)
+
+        reports = set(runs.report)
+        return Reports(runs, keep(self.repetitions), keep(self.phases), keep(self.results),
+                       self.environment[self.environment.report.isin(reports)],
+                       self.status[self.status.report.isin(reports)],
+                       self.ceilings[self.ceilings.report.isin(reports)],
+                       self.calibrations[self.calibrations.report.isin(reports)],
+                       {k: v for k, v in self.raw.items() if k in keys})
+
+
+def _derived(runs):
+    """Figures computed from the cell times, per report (its own serial baselines)."""
     runs["workers"] = runs["ranks"] * runs["threads"]
     runs["rate"] = runs["work_amount"] / runs["median_s"] / runs["rate_scale"]
     # A run abandoned by its watchdog never learnt its kernel's work: no rate.
     runs.loc[runs["rate_unit"] == "", "rate"] = math.nan
-    serial = runs[(runs["model"] == "serial") & (runs["status"] == "ok")]
-    baseline = dict(zip(serial["label"], serial["median_s"]))
-    runs["speedup"] = [baseline.get(label, math.nan) / median
-                       for label, median in zip(runs["label"], runs["median_s"])]
+    speedups = []
+    for report, label, median in zip(runs["report"], runs["label"], runs["median_s"]):
+        serial = runs[(runs.report == report) & (runs.model == "serial") & (runs.status == "ok")
+                      & (runs.label == label)]
+        speedups.append(serial["median_s"].iloc[0] / median if len(serial) else math.nan)
+    runs["speedup"] = speedups
     runs["efficiency"] = runs["speedup"] / runs["workers"]
     runs["karp_flatt"] = [karp_flatt(s, w) for s, w in zip(runs["speedup"], runs["workers"])]
     return runs
 
 
+def _tables(path, root, runs, status_row):
+    rows, repetitions, phases, results, raw = [], [], [], [], {}
+    for row, samples, columns in runs:
+        run_id = row.pop("run_id")
+        times = cell_times(samples)
+        stats = dict(min_s=times.min(), median_s=float(np.median(times)), max_s=times.max()) \
+            if len(times) else dict(min_s=math.nan, median_s=math.nan, max_s=math.nan)
+        figures = row.pop("results")
+        rows.append({"report": path, "run": run_id, "experiment": root["experiment"], **row,
+                     "source_status": row["source_status"] or status_row["status"],
+                     "repetitions": len(times), **stats})
+        repetitions.append(pd.DataFrame({"report": path, "run": run_id,
+                                         "repetition": np.arange(len(times)),
+                                         "cell_time_s": times}))
+        r, k, c = np.indices(samples.shape).reshape(3, -1)
+        phases.append(pd.DataFrame({"report": path, "run": run_id, "repetition": r, "rank": k,
+                                    "phase": np.asarray(columns, dtype=object)[c],
+                                    "seconds": samples.reshape(-1)}))
+        results += [{"report": path, "run": run_id, "name": n, "value": v}
+                    for n, v in figures.items()]
+        raw[(path, run_id)] = (samples, columns)
+    return rows, repetitions, phases, results, raw
+
+
+def _paths(path_or_paths):
+    if isinstance(path_or_paths, (str, bytes, os.PathLike)):
+        return [os.fsdecode(path_or_paths)]
+    paths = [os.fsdecode(p) for p in path_or_paths]
+    if not paths:
+        raise AnalysisError("no report given")
+    return paths
+
+
+def load(path_or_paths):
+    """Reads, validates and tabulates reports (one path or several). Refuses the same
+    file or the same report (by identity) given twice."""
+    paths = _paths(path_or_paths)
+    seen, status, environment, ceilings, calibrations = {}, [], [], [], []
+    rows, repetitions, phases, results, raw = [], [], [], [], {}
+    for path in paths:
+        info = files.check_input(path)
+        for other, (other_info, _) in seen.items():
+            if (info.st_dev, info.st_ino) == (other_info.st_dev, other_info.st_ino):
+                raise AnalysisError(f"{path}: is the same file as {other}, given twice")
+        root, runs, env, ceil, calibration = _read(path)
+        identity = _identity(root, runs)
+        for other, (_, other_identity) in seen.items():
+            if identity == other_identity:
+                raise AnalysisError(f"{path}: is the same report as {other} (identity "
+                                    f"{identity}), given twice")
+        seen[path] = (info, identity)
+        status_row = {"report": path, **root, "runs": len(runs), "identity": identity}
+        status.append(status_row)
+        environment += [{"report": path, "key": k, "value": v} for k, v in env.items()]
+        ceilings += [{"report": path, **c} for c in ceil]
+        calibrations += [{"report": path, "name": k, "value": v} for k, v in calibration.items()]
+        r, reps, ph, res, rw = _tables(path, root, runs, status_row)
+        rows += r
+        repetitions += reps
+        phases += ph
+        results += res
+        raw.update(rw)
+    return Reports(
+        runs=_derived(pd.DataFrame(rows)),
+        repetitions=pd.concat(repetitions, ignore_index=True),
+        phases=pd.concat(phases, ignore_index=True),
+        results=pd.DataFrame(results, columns=["report", "run", "name", "value"]),
+        environment=pd.DataFrame(environment, columns=["report", "key", "value"]),
+        status=pd.DataFrame(status),
+        ceilings=pd.DataFrame(ceilings, columns=["report", "kind", "source", "family", "name",
+                                                 "value", "units"]),
+        calibrations=pd.DataFrame(calibrations, columns=["report", "name", "value"]),
+        raw=raw)
+
+
+def load_runs(path):
+    """The runs table of one report (`load(path).runs`)."""
+    return load(path).runs
+
+
 def load_many(paths):
-    frames = [load_runs(path) for path in paths]
-    return pd.concat(frames, ignore_index=True)
+    """The runs table of several reports (`load(paths).runs`)."""
+    return load(paths).runs

@@ -67,6 +67,6 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from .report import load_many
-    print(render(load_many(args.reports), args.style), end="")
+    from .report import load
+    print(render(load(args.reports).runs, args.style), end="")
     return 0

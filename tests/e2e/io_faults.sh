@@ -1,8 +1,9 @@
 #!/bin/bash
-# I/O faults end to end: a missing directory, a read-only file system and a full one
-# (tmpfs mounts made here and removed on exit). Each must give a one-line error naming the
-# file and MPI's error string, exit code 1 on a run that is not hung, a report that keeps
-# the run finished before, and no scratch file left behind. Then the report itself fills
+# I/O faults end to end: a missing directory and a read-only file system are refused before
+# any work (one line naming the directory, exit 2, no report); a full file system (tmpfs
+# mounts made here and removed on exit) gives a one-line error naming the file, exit code
+# 1, a report that keeps the run finished before, and no scratch file left behind. Then
+# the report itself fills
 # the disk mid-experiment: one clear line, exit 2, no crash, the finished runs in the
 # journal, and --resume completes the experiment once there is room.
 # usage: io_faults.sh PARLAB MPIRUN [MPIRUN ARGS...]
@@ -25,7 +26,7 @@ if ! mount -t tmpfs -o size=1m tmpfs "$work/full" || ! mount -t tmpfs -o ro,size
 fi
 fail=0
 run_case() {
-  local name=$1 dir=$2 expected=$3 extra=${4:-}
+  local name=$1 dir=$2 expected=$3 extra=${4:-} size=${5:-1000000}
   cat > "$work/$name.toml" <<TOML
 [experiment]
 repetitions = 2
@@ -36,7 +37,7 @@ size = 1
 kernel = "io"
 models = ["processes"]
 ranks = 2
-size = 1000000
+size = $size
 dir = "$dir"
 $extra
 TOML
@@ -52,19 +53,40 @@ TOML
     { echo "FAIL($name): the run before the fault was not kept"; fail=1; }
   h5dump -a /runs/run-0002/status "$work/$name.h5" 2>/dev/null | grep -q '"error"' ||
     { echo "FAIL($name): the failed run is not marked error"; fail=1; }
-  if [ -d "$dir" ] && ls "$dir" | grep -q parlab-io; then
+  if [ -d "$dir" ] && ls "$dir" | grep -q parlab-; then
     echo "FAIL($name): scratch files left in $dir"; fail=1
   fi
 }
-run_case missing "$work/missing" "cannot open $work/missing/parlab-io-[^:]*: MPI_ERR"
-run_case read-only "$work/ro" "cannot open $work/ro/parlab-io-[^:]*: MPI_ERR"
+# Refused before any work: exit 2, one error line, nothing written.
+refused_case() {
+  local name=$1 dir=$2 expected=$3
+  printf '[[run]]\nkernel = "empty"\nsize = 1\n[[run]]\nkernel = "io"\nmodels = ["processes"]\nranks = 2\nsize = 1000\ndir = "%s"\n' \
+    "$dir" > "$work/$name.toml"
+  timeout 120 "${mpirun[@]}" -n 2 "$parlab" run "$work/$name.toml" -o "$work/$name.h5" -q \
+    > "$work/$name.out" 2> "$work/$name.err"
+  local rc=$?
+  echo "--- $name: exit $rc"
+  grep '^parlab:' "$work/$name.err"
+  [ $rc -eq 2 ] || { echo "FAIL($name): exit $rc, expected 2"; fail=1; }
+  [ "$(grep -c '^parlab:' "$work/$name.err")" -eq 1 ] && grep -Eq "^parlab: error: .*$expected" "$work/$name.err" ||
+    { echo "FAIL($name): not one error line matching /$expected/"; fail=1; }
+  [ ! -e "$work/$name.h5" ] && [ ! -e "$work/$name.h5.tmp" ] ||
+    { echo "FAIL($name): a report was written"; fail=1; }
+}
+refused_case missing "$work/missing" "run-0002 \\(kernel io\\): io dir = \"$work/missing\": No such file or directory"
+refused_case read-only "$work/ro" "run-0002 \\(kernel io\\): io dir = \"$work/ro\": Read-only file system"
 # OMPIO returns success on a full file system; the short count gives it away.
-run_case full "$work/full" "MPI_File_write_at_all on $work/full/parlab-io-[^:]*: wrote [0-9]+ of [0-9]+ bytes"
+scratch="$work/full/parlab-[^/]*/checkpoint"
+run_case full "$work/full" "MPI_File_write_at_all on $scratch[^:]*: wrote [0-9]+ of [0-9]+ bytes"
 run_case full-nonblocking "$work/full" \
-  "MPI_File_iwrite_at_all not attempted on $work/full/parlab-io-[^:]*: [0-9]+ more bytes needed" \
+  "MPI_File_iwrite_at_all not attempted on $scratch[^:]*: [0-9]+ more bytes needed" \
   'mode = "nonblocking"'
-run_case full-hdf5 "$work/full" "H5Dwrite not attempted on $work/full/parlab-io-[^:]*: [0-9]+ more bytes needed" 'mode = "hdf5"'
-run_case full-independent "$work/full" "MPI_File_write_at on $work/full/parlab-io-" 'mode = "independent"'
+run_case full-hdf5 "$work/full" "H5Dwrite not attempted on $scratch[^:]*: [0-9]+ more bytes needed" 'mode = "hdf5"'
+run_case full-independent "$work/full" "MPI_File_write_at on $scratch" 'mode = "independent"'
+# Each rank's 800 KB fits in the 1 MiB file system, both ranks' do not: checked together.
+run_case full-per-rank-nonblocking "$work/full" \
+  "MPI_File_iwrite_at_all not attempted on $scratch\\.rank[01]\\.dat: [0-9]+ more bytes needed by the ranks writing to this file system" \
+  "$(printf 'mode = "nonblocking"\nlayout = "file-per-rank"')" 200000
 
 # The report's own disk fills up part-way (about 600 KiB left; config/tiny.toml needs more).
 rm -rf "${work:?}"/full/*

@@ -2,12 +2,14 @@
 # A run stopped mid-experiment keeps every run it finished.
 #  KILL:   SIGKILL to every rank: no file under the final name; the temporary report is
 #          valid HDF5 holding the finished runs, status "incomplete"; the journal holds them.
-#  TERM:   SIGTERM to mpirun (as SLURM does before its kill), then INT: SIGINT to mpirun
-#          (Ctrl-C; Open MPI's mpirun passes it on to the ranks as SIGTERM), TERM@1 / INT@0:
-#          the signal reaches one rank only. Every time the report
-#          is finished under its final name, status "partial: interrupted by SIG...", exit
-#          code non-zero, the journal is kept; after TERM, --resume completes the experiment.
-# usage: killed_run.sh KILL|TERM|INT|TERM@1|INT@0 PARLAB MPIRUN_ARGS... (work dir: the current directory)
+#  TERM:   SIGTERM to the launcher (tools/mpirun.sh, as a batch system sends before its
+#          kill), INT: SIGINT to it (Ctrl-C), TERM@1 / INT@0: the signal reaches one rank
+#          only. Every time the report is finished under its final name, status "partial:
+#          interrupted by SIG...", exit code 4 (interrupted: resume it), the journal is
+#          kept; after TERM, --resume completes the experiment.
+#  MPIRUN: SIGTERM to mpirun itself: Open MPI aborts the job and exits 1 whatever the ranks
+#          did, but the report is partial as above and `parlab status` says 4.
+# usage: killed_run.sh KILL|TERM|INT|TERM@1|INT@0|MPIRUN PARLAB MPIRUN_ARGS... (work dir: the current directory)
 set -u
 mode=$1
 parlab=$2
@@ -25,6 +27,7 @@ done
 source "$(dirname "$(realpath "$0")")/ranks.sh"
 fail=0
 signal=${mode%@*}
+[ "$mode" = MPIRUN ] && signal=TERM
 if [ "$mode" = KILL ]; then
   pkill -9 -f "parlab run $config -o $report " || true
   wait "$launcher"
@@ -36,14 +39,19 @@ else
   start=$(date +%s.%N)
   case $mode in
     *@*) target=$(rank_pid "parlab run $config -o $report " "${mode#*@}") ;;
-    *) target=$(pgrep -f "mpirun.*$config -o $report ") ;;
+    MPIRUN) target=$(pgrep -x mpirun -P "$launcher") ;;
+    *) target=$launcher ;;
   esac
   [ -n "$target" ] || { echo "FAIL: no process to signal for $mode"; kill -9 "$launcher"; exit 1; }
   kill -"$signal" $target
   wait "$launcher"
   rc=$?
   echo "SIG$signal to $mode: launcher exited with $rc after $(awk "BEGIN { print $(date +%s.%N) - $start }") s"
-  [ $rc -ne 0 ] || { echo "FAIL: exit code 0 after SIG$signal"; fail=1; }
+  if [ "$mode" = MPIRUN ]; then
+    [ $rc -ne 0 ] || { echo "FAIL: exit code 0 after SIG$signal to mpirun"; fail=1; }
+  else
+    [ $rc -eq 4 ] || { echo "FAIL: exit code $rc after SIG$signal, not 4"; fail=1; }
+  fi
   kept=$report
   if [ -e "$report.tmp" ]; then echo "FAIL: the temporary report was left behind"; fail=1; fi
   expected_status="partial: interrupted by SIG$signal"
@@ -55,6 +63,12 @@ for run in run-0001 run-0002; do
   grep -q "\"id\":\"$run\"" "$report.journal" || { echo "FAIL: $run not in the journal"; fail=1; }
 done
 h5dump -a /status "$kept" | grep -Eq "$expected_status" || { echo "FAIL: status not '$expected_status'"; fail=1; }
+if [ "$mode" != KILL ]; then
+  "$parlab" status "$kept" > "status-$mode.txt"
+  status_rc=$?
+  cat "status-$mode.txt"
+  [ $status_rc -eq 4 ] || { echo "FAIL: parlab status exit $status_rc, not 4 (resume it)"; fail=1; }
+fi
 kept_runs=$(grep -c "/samples " "listing-$mode.txt")
 echo "runs kept: $kept_runs"
 if [ "$mode" = TERM ]; then

@@ -39,7 +39,8 @@ void CheckExperiment(const parlab::Experiment& e) {
             "repetitions", run.id);
     Require(std::isfinite(run.min_time_s) && run.min_time_s >= 0, "min_time", run.id);
     Require(std::isfinite(run.timeout_s) && run.timeout_s > 0, "timeout_s", run.id);
-    Require(run.on_timeout == "continue" || run.on_timeout == "stop", "on_timeout", run.on_timeout);
+    const std::string on_timeout = parlab::kOnTimeoutNames.Name(run.on_timeout);
+    Require(parlab::kOnTimeoutNames.Find(on_timeout).has_value(), "on_timeout", on_timeout);
     Require(run.options.gil_interval_s > 0, "gil_interval", run.id);
     Require(!run.Label().empty() && !run.Fingerprint().empty(), "label", run.id);
   }

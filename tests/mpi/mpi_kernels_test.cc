@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "kernels/montecarlo.h"
+#include "core/collective.h"
 #include "core/mpi_util.h"
-#include "report/hdf5_report.h"
-#include "test_util.h"
+#include "harness/result.h"
 #include "harness/watchdog.h"
+#include "kernels/montecarlo.h"
+#include "report/hdf5_report.h"
+#include "report/output.h"
+#include "test_util.h"
 
 namespace parlab {
 namespace {
@@ -34,11 +37,11 @@ std::vector<std::pair<std::string, Shape>> WorldShapes() {
 TEST(MpiCounter, SafeVariantsEndAtZeroAcrossRanks) {
   for (const char* variant : {"mutex", "atomic", "critical", "reduction"}) {
     for (const auto& [model, shape] : WorldShapes()) {
-      const RunRecord r = Measure(
+      const RunOutcome r = Measure(
           MakeSpec("counter", model, shape, 10007, {{"variant", std::string(variant)}}),
           MPI_COMM_WORLD);
       if (!Root()) continue;  // the record is complete on rank 0
-      EXPECT_EQ(r.status, "ok") << variant << " " << model << ": " << r.message;
+      EXPECT_EQ(r.status, RunStatus::kOk) << variant << " " << model << ": " << r.message;
       EXPECT_EQ(Result(r, "final_value"), 0.0) << variant << " " << model;
       EXPECT_EQ(Result(r, "updates"), 2 * 10007.0) << variant << " " << model;
     }
@@ -48,7 +51,7 @@ TEST(MpiCounter, SafeVariantsEndAtZeroAcrossRanks) {
 TEST(MpiCounter, RacyOnSeparateProcessesLosesNothing) {
   // Processes share no memory: each rank's counter has one writer, so no update is lost.
   if (WorldSize() == 1) GTEST_SKIP() << "needs 2+ ranks";
-  const RunRecord r = Measure(MakeSpec("counter", "processes", {WorldSize(), 1}, 50000,
+  const RunOutcome r = Measure(MakeSpec("counter", "processes", {WorldSize(), 1}, 50000,
                                        {{"variant", std::string("racy")}}),
                               MPI_COMM_WORLD);
   if (Root()) EXPECT_EQ(Result(r, "final_value"), 0.0);
@@ -57,7 +60,7 @@ TEST(MpiCounter, RacyOnSeparateProcessesLosesNothing) {
 TEST(MpiMonteCarlo, EstimateIsTheSameForEveryShape) {
   const std::uint64_t expected = CountInside(42, 0, 777777);
   for (const auto& [model, shape] : WorldShapes()) {
-    const RunRecord r = Measure(MakeSpec("montecarlo", model, shape, 777777), MPI_COMM_WORLD);
+    const RunOutcome r = Measure(MakeSpec("montecarlo", model, shape, 777777), MPI_COMM_WORLD);
     if (Root()) EXPECT_EQ(Result(r, "inside"), static_cast<double>(expected)) << model;
   }
 }
@@ -66,15 +69,15 @@ TEST(MpiKernels, AllVerifyWithSizesNotDivisibleByTheRankCount) {
   for (const auto& [model, shape] : WorldShapes()) {
     for (const auto& [kernel, size] : std::vector<std::pair<std::string, std::int64_t>>{
              {"dgemm", 37}, {"triad", 1001}, {"wait", 5}, {"empty", 1}}) {
-      const RunRecord r = Measure(MakeSpec(kernel, model, shape, size,
+      const RunOutcome r = Measure(MakeSpec(kernel, model, shape, size,
                                            kernel == "wait" ? std::map<std::string, ParamValue>{{"wait_us", 100.0}}
                                                             : std::map<std::string, ParamValue>{}),
                                   MPI_COMM_WORLD);
-      if (Root()) EXPECT_EQ(r.status, "ok") << kernel << " " << model << ": " << r.message;
+      if (Root()) EXPECT_EQ(r.status, RunStatus::kOk) << kernel << " " << model << ": " << r.message;
     }
-    const RunRecord blas =
+    const RunOutcome blas =
         Measure(MakeSpec("dgemm", model, shape, 53, {{"impl", std::string("blas")}}), MPI_COMM_WORLD);
-    if (Root()) EXPECT_EQ(blas.status, "ok") << model << ": " << blas.message;
+    if (Root()) EXPECT_EQ(blas.status, RunStatus::kOk) << model << ": " << blas.message;
   }
 }
 
@@ -84,14 +87,14 @@ TEST(MpiStencil, DistributedResultEqualsSerialForEveryDecompositionAndExchange) 
     for (const char* decomposition : {"rows", "blocks"}) {
       for (const char* exchange : {"blocking", "nonblocking"}) {
         for (const auto& [rows, cols] : std::vector<std::pair<int, int>>{{37, 23}, {8, 41}}) {
-          const RunRecord r = Measure(
+          const RunOutcome r = Measure(
               MakeSpec("stencil", model, shape, rows,
                        {{"cols", std::int64_t{cols}}, {"iterations", std::int64_t{7}},
                         {"decomposition", std::string(decomposition)},
                         {"exchange", std::string(exchange)}}),
               MPI_COMM_WORLD);
           if (!Root()) continue;
-          EXPECT_EQ(r.status, "ok") << model << " " << decomposition << " " << exchange << " "
+          EXPECT_EQ(r.status, RunStatus::kOk) << model << " " << decomposition << " " << exchange << " "
                                     << rows << "x" << cols << ": " << r.message;
           EXPECT_EQ(Result(r, "mismatches"), 0.0);
           EXPECT_EQ(Result(r, "process_rows") * Result(r, "process_cols"), WorldSize());
@@ -103,8 +106,8 @@ TEST(MpiStencil, DistributedResultEqualsSerialForEveryDecompositionAndExchange) 
 
 TEST(MpiStencil, TooSmallAGridForTheProcessGridIsAClearError) {
   if (WorldSize() < 3) GTEST_SKIP() << "needs 3+ ranks";
-  const RunRecord r = Measure(MakeSpec("stencil", "processes", {WorldSize(), 1}, 2), MPI_COMM_WORLD);
-  EXPECT_EQ(r.status, "error");
+  const RunOutcome r = Measure(MakeSpec("stencil", "processes", {WorldSize(), 1}, 2), MPI_COMM_WORLD);
+  EXPECT_EQ(r.status, RunStatus::kError);
   EXPECT_NE(r.message.find("fewer rows or columns than the"), std::string::npos) << r.message;
 }
 
@@ -124,14 +127,14 @@ TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
   for (const char* layout : {"shared-file", "file-per-rank"}) {
     for (const Case& c : cases) {
       for (bool sync : {false, true}) {
-        const RunRecord r = Measure(
+        const RunOutcome r = Measure(
             MakeSpec("io", model, {p, 1}, 10007,  // not divisible by the rank count
                      {{"mode", std::string(c.mode)}, {"progress", std::string(c.progress)},
                       {"layout", std::string(layout)}, {"dir", dir}, {"sync", sync},
                       {"compute_sweeps", std::int64_t{1}}}),
             MPI_COMM_WORLD);
         if (!Root()) continue;
-        EXPECT_EQ(r.status, "ok") << c.mode << "/" << c.progress << " " << layout << ": " << r.message;
+        EXPECT_EQ(r.status, RunStatus::kOk) << c.mode << "/" << c.progress << " " << layout << ": " << r.message;
         EXPECT_EQ(Result(r, "mismatched_bytes"), 0.0);
         EXPECT_EQ(Result(r, "bytes"), 10007.0 * 8);
       }
@@ -141,7 +144,7 @@ TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
   if (Root()) {
     int left = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir))
-      left += entry.path().filename().string().rfind("parlab-io-", 0) == 0;
+      left += entry.path().filename().string().rfind("parlab-", 0) == 0;
     EXPECT_EQ(left, 0) << "scratch files left in " << dir;
     std::filesystem::remove_all(dir);
   }
@@ -150,25 +153,25 @@ TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
 TEST(MpiIo, AsyncPollsItsPendingWriteFromOneThread) {
   const int p = WorldSize();
   const std::string dir = BroadcastString(MPI_COMM_WORLD, ::testing::TempDir());
-  const RunRecord ok = Measure(MakeSpec("io", "async", {p, 1}, 5000,
+  const RunOutcome ok = Measure(MakeSpec("io", "async", {p, 1}, 5000,
                                         {{"mode", std::string("nonblocking")}, {"dir", dir}}),
                                MPI_COMM_WORLD);
-  if (Root()) EXPECT_EQ(ok.status, "ok") << ok.message;
-  const RunRecord wrong = Measure(MakeSpec("io", "async", {p, 1}, 5000, {{"dir", dir}}),
+  if (Root()) EXPECT_EQ(ok.status, RunStatus::kOk) << ok.message;
+  const RunOutcome wrong = Measure(MakeSpec("io", "async", {p, 1}, 5000, {{"dir", dir}}),
                                   MPI_COMM_WORLD);  // blocking mode: not an event loop
-  EXPECT_EQ(wrong.status, "error");
+  EXPECT_EQ(wrong.status, RunStatus::kError);
   EXPECT_NE(wrong.message.find("the async model runs one thread"), std::string::npos);
 }
 
 TEST(MpiIo, AMissingDirectoryIsAnErrorNamingTheFileOnEveryRank) {
   const int p = WorldSize();
-  const RunRecord r = Measure(MakeSpec("io", p == 1 ? "serial" : "processes", {p, 1}, 1000,
+  const RunOutcome r = Measure(MakeSpec("io", p == 1 ? "serial" : "processes", {p, 1}, 1000,
                                        {{"dir", std::string("/nonexistent/parlab")}}),
                               MPI_COMM_WORLD);
-  EXPECT_EQ(r.status, "error");
-  EXPECT_NE(r.message.find("cannot open /nonexistent/parlab/parlab-io-"), std::string::npos)
+  EXPECT_EQ(r.status, RunStatus::kError);
+  EXPECT_NE(r.message.find("cannot create a scratch directory in /nonexistent/parlab: No such file"),
+            std::string::npos)
       << r.message;
-  EXPECT_NE(r.message.find("MPI_ERR"), std::string::npos) << r.message;
 }
 
 TEST(MpiIo, StageAfterComputeKernelsReadsBackEveryMode) {
@@ -180,36 +183,36 @@ TEST(MpiIo, StageAfterComputeKernelsReadsBackEveryMode) {
              {"stencil", 29}, {"triad", 3001}, {"dgemm", 31}}) {
       RunSpec spec = MakeSpec(kernel, model, {p, 1}, size, {}, 3);
       spec.warmups = 1;
-      spec.io_stage = stage;
-      spec.io_dir = dir;
-      spec.io_layout = std::string(stage) == "independent" ? "file-per-rank" : "shared-file";
-      const RunRecord r = Measure(spec, MPI_COMM_WORLD);
+      spec.io_stage = IoStageSpec{*kIoModeNames.Find(stage),
+                                  std::string(stage) == "independent" ? IoLayout::kFilePerRank
+                                                                      : IoLayout::kSharedFile,
+                                  dir, false};
+      const RunOutcome r = Measure(spec, MPI_COMM_WORLD);
       if (!Root()) continue;
-      EXPECT_EQ(r.status, "ok") << kernel << " " << stage << ": " << r.message;
+      EXPECT_EQ(r.status, RunStatus::kOk) << kernel << " " << stage << ": " << r.message;
       const int io_column = 1 + static_cast<int>(std::string(stage) == "nonblocking" ? Phase::kPost : Phase::kIo);
-      EXPECT_GT(r.Sample(0, 0, io_column), 0.0) << kernel << " " << stage;  // I/O was timed
+      EXPECT_GT(r.samples.At(0, 0, io_column), 0.0) << kernel << " " << stage;  // I/O was timed
     }
   }
   RunSpec nothing = MakeSpec("montecarlo", model, {p, 1}, 1000);
-  nothing.io_stage = "blocking";
-  nothing.io_dir = dir;
-  const RunRecord r = Measure(nothing, MPI_COMM_WORLD);
-  EXPECT_EQ(r.status, "error");
+  nothing.io_stage = IoStageSpec{IoMode::kBlocking, IoLayout::kSharedFile, dir, false};
+  const RunOutcome r = Measure(nothing, MPI_COMM_WORLD);
+  EXPECT_EQ(r.status, RunStatus::kError);
   EXPECT_NE(r.message.find("has no state to checkpoint"), std::string::npos) << r.message;
 }
 
 TEST(MpiEngine, SamplesHoldEveryRankAndRepetition) {
   const int p = WorldSize();
-  const RunRecord r = Measure(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 5000, {}, 4),
+  const RunOutcome r = Measure(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 5000, {}, 4),
                               MPI_COMM_WORLD);
   if (!Root()) return;
-  EXPECT_EQ(r.repetitions, 4);
-  EXPECT_EQ(r.ranks, p);
-  ASSERT_EQ(r.samples.size(), static_cast<std::size_t>(4 * p * (kPhaseCount + 1)));
+  EXPECT_EQ(r.repetitions(), 4);
+  EXPECT_EQ(r.ranks(), p);
+  ASSERT_EQ(r.samples.values().size(), static_cast<std::size_t>(4 * p * (kPhaseCount + 1)));
   for (int rep = 0; rep < 4; ++rep)
     for (int rank = 0; rank < p; ++rank) {
-      EXPECT_GT(r.Sample(rep, rank, 0), 0.0);
-      EXPECT_LE(r.Sample(rep, rank, 1), r.Sample(rep, rank, 0));  // compute within total
+      EXPECT_GT(r.samples.At(rep, rank, 0), 0.0);
+      EXPECT_LE(r.samples.At(rep, rank, 1), r.samples.At(rep, rank, 0));  // compute within total
     }
 }
 
@@ -217,22 +220,22 @@ TEST(MpiEngine, FailuresOnOneRankReachEveryRankAndMarkTheRun) {
   const int p = WorldSize();
   const Shape shape{p, 1};
   const std::string model = p == 1 ? "serial" : "processes";
-  const RunRecord wrong = Measure(MakeSpec("fault", model, shape, 1, {{"mode", std::string("wrong")}}),
+  const RunOutcome wrong = Measure(MakeSpec("fault", model, shape, 1, {{"mode", std::string("wrong")}}),
                                   MPI_COMM_WORLD);
-  EXPECT_EQ(wrong.status, "failed");
+  EXPECT_EQ(wrong.status, RunStatus::kFailed);
   EXPECT_EQ(wrong.message, "injected wrong result");
-  EXPECT_EQ(wrong.repetitions, 2);  // measured, then failed verification
-  const RunRecord setup = Measure(
+  EXPECT_EQ(wrong.repetitions(), 2);  // measured, then failed verification
+  const RunOutcome setup = Measure(
       MakeSpec("fault", model, shape, 1, {{"mode", std::string("throw_setup")}}), MPI_COMM_WORLD);
-  EXPECT_EQ(setup.status, "error");  // on every rank, not only the one that threw
+  EXPECT_EQ(setup.status, RunStatus::kError);  // on every rank, not only the one that threw
   EXPECT_NE(setup.message.find("injected setup fault"), std::string::npos) << setup.message;
-  EXPECT_EQ(setup.repetitions, 0);
-  const RunRecord run = Measure(
+  EXPECT_EQ(setup.repetitions(), 0);
+  const RunOutcome run = Measure(
       MakeSpec("fault", model, shape, 1, {{"mode", std::string("throw_run")}}), MPI_COMM_WORLD);
-  EXPECT_EQ(run.status, "error");
+  EXPECT_EQ(run.status, RunStatus::kError);
   EXPECT_NE(run.message.find("repetition 1 failed: injected run fault"), std::string::npos)
       << run.message;
-  if (Root()) EXPECT_TRUE(run.samples.empty());
+  if (Root()) EXPECT_TRUE(run.samples.values().empty());
 }
 
 TEST(MpiUtil, AgreeOrThrowGivesEveryRankTheFirstFailingRanksMessage) {
@@ -260,8 +263,8 @@ TEST(MpiUtil, IdleRanksWaitWhileASubsetWorks) {
   MPI_Comm_split(MPI_COMM_WORLD, Root() ? 0 : MPI_UNDEFINED, 0, &raw);
   CommHandle alone(raw);
   if (Root()) {
-    const RunRecord r = Measure(MakeSpec("wait", "serial", {1, 1}, 3, {{"wait_us", 2000.0}}), alone.get());
-    EXPECT_EQ(r.status, "ok");
+    const RunOutcome r = Measure(MakeSpec("wait", "serial", {1, 1}, 3, {{"wait_us", 2000.0}}), alone.get());
+    EXPECT_EQ(r.status, RunStatus::kOk);
   } else {
     EXPECT_FALSE(alone.valid());
   }
@@ -280,16 +283,17 @@ TEST(MpiReport, ParallelWriteKeepsEveryRanksSamples) {
   Environment env = testing_util::TestEnvironment();
   env.hostnames = AllGatherStrings(MPI_COMM_WORLD, "host" + std::to_string(Rank(MPI_COMM_WORLD)));
   env.rank_cpus = AllGatherStrings(MPI_COMM_WORLD, "0");
-  PrepareOutputPath(MPI_COMM_WORLD, output);
+  PrepareOutputPath(MPI_COMM_WORLD, output, "");
   Hdf5Report report(MPI_COMM_WORLD, output, "test");
   report.Begin(experiment, env);
   std::vector<double> rows;
-  RunRecord record = MeasureRun(experiment.runs[0], MPI_COMM_WORLD, env, rows);
-  record.spec = &experiment.runs[0];
-  Derive(record, std::nan(""));
+  const RunSpec& spec = experiment.runs[0];
+  const RunOutcome outcome = ShareOutcome(MPI_COMM_WORLD, MeasureRun(spec, MPI_COMM_WORLD, env, rows),
+                                          {spec.shape.ranks, spec.shape.threads, spec.max_repetitions});
+  const RunResult result = Derive(spec, outcome, std::nan(""));
   // The report must hold each rank's own rows: mark them so a mix-up would show.
   for (std::size_t i = 0; i < rows.size(); i += kPhaseCount + 1) rows[i] = 1000.0 + Rank(MPI_COMM_WORLD);
-  report.RunFinished(record, rows);
+  report.RunFinished({spec, outcome, result, rows});
   EXPECT_TRUE(std::filesystem::exists(output + ".tmp"));
   report.End(true, "");
   MPI_Barrier(MPI_COMM_WORLD);
@@ -328,15 +332,15 @@ TEST(MpiWatchdog, SlowRunStopsAfterTheSameRepetitionOnEveryRank) {
   std::vector<double> rows;
   Environment env = testing_util::TestEnvironment();
   env.granted_thread_level = MPI_THREAD_MULTIPLE;
-  const RunRecord r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows);
-  int reps = r.repetitions;  // every rank's own view must agree
+  const RunOutcome r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows, MeasureRun);
+  int reps = r.repetitions();  // every rank's own view must agree
   MPI_Bcast(&reps, 1, MPI_INT, 0, MPI_COMM_WORLD);
   EXPECT_EQ(rows.size(), static_cast<std::size_t>(reps) * (kPhaseCount + 1));
   if (!Root()) return;
-  EXPECT_EQ(r.status, "timeout") << r.message;
-  EXPECT_GE(r.repetitions, 1);
-  EXPECT_LT(r.repetitions, 50);
-  EXPECT_EQ(r.samples.size(), static_cast<std::size_t>(r.repetitions * p) * (kPhaseCount + 1));
+  EXPECT_EQ(r.status, RunStatus::kTimeout) << r.message;
+  EXPECT_GE(r.repetitions(), 1);
+  EXPECT_LT(r.repetitions(), 50);
+  EXPECT_EQ(r.samples.values().size(), static_cast<std::size_t>(r.repetitions() * p) * (kPhaseCount + 1));
 }
 
 TEST(MpiWatchdog, RunHungOnTheLastRankIsAbandonedAndOnlyThatThreadLeftBehind) {
@@ -348,13 +352,13 @@ TEST(MpiWatchdog, RunHungOnTheLastRankIsAbandonedAndOnlyThatThreadLeftBehind) {
   std::vector<double> rows;
   Environment env = testing_util::TestEnvironment();
   env.granted_thread_level = MPI_THREAD_MULTIPLE;
-  const RunRecord r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows);
+  const RunOutcome r = MeasureWatched(spec, MPI_COMM_WORLD, env, rows, MeasureRun);
   EXPECT_TRUE(RunThreadsLeftBehind(MPI_COMM_WORLD));
   EXPECT_TRUE(rows.empty());
   if (!Root()) return;
-  EXPECT_EQ(r.status, "timeout");
-  EXPECT_EQ(r.repetitions, 0);
-  EXPECT_EQ(r.ranks, p);
+  EXPECT_EQ(r.status, RunStatus::kTimeout);
+  EXPECT_EQ(r.repetitions(), 0);
+  EXPECT_EQ(r.ranks(), p);
   for (int rank = 0; rank < p; ++rank) {
     const std::string expected = "rank " + std::to_string(rank) + " was in warm-up 1" +
                                  (rank == p - 1 ? " (its thread is left behind)" : ";");

@@ -3,7 +3,6 @@ on small synthetic ones."""
 import os
 import struct
 import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -29,7 +28,7 @@ def test_medians_recomputed_from_raw_samples_match_the_report():
     runs = load_runs(REPORT)
     with h5py.File(REPORT, "r") as handle:
         for run in runs.itertuples():
-            samples = handle["runs"][run.id]["samples"][()]
+            samples = handle["runs"][run.run]["samples"][()]
             slowest = samples[:, :, 0].max(axis=1)  # independent recomputation
             assert run.median_s == pytest.approx(np.median(slowest), rel=1e-12)
             assert run.repetitions == samples.shape[0] == 3

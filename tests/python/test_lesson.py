@@ -2,7 +2,6 @@
 report (PARLAB_LESSON_REPORT) written by the end-to-end test."""
 import os
 import subprocess
-import sys
 
 import pytest
 
@@ -10,7 +9,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 from parlab_analysis import lesson  # noqa: E402
 from parlab_analysis import verdict as v  # noqa: E402
-from parlab_analysis.report import load_runs  # noqa: E402
+from parlab_analysis import load  # noqa: E402
 from synthetic import write_report  # noqa: E402
 
 ANALYZE = os.path.join(HERE, "..", "..", "python", "parlab-analyze")
@@ -48,7 +47,7 @@ def counting(tmp_path, threads_times, gil_times):
         dict(common, model="gil", ranks=1, threads=2, cell_times=gil_times,
              results={"final_value": 0, "lost_updates": 0}),
     ])
-    table = lesson.rows(load_runs(str(path)))
+    table = lesson.rows(load(str(path)))
     return {claim: (measured, verdict) for claim, _, measured, verdict in table}
 
 
@@ -74,7 +73,7 @@ def test_a_counter_that_does_not_end_at_zero_fails(tmp_path):
         dict(kernel="counter", params="variant=mutex", size=100, model="threads", ranks=1,
              threads=2, cell_times=[1, 1, 1], results={"final_value": 7, "lost_updates": 7}),
     ])
-    rows = {c: (m, verdict) for c, _, m, verdict in lesson.rows(load_runs(str(path)))}
+    rows = {c: (m, verdict) for c, _, m, verdict in lesson.rows(load(str(path)))}
     measured, verdict = rows["A mutex counter ends at exactly 0 under every model"]
     assert verdict == v.FAILS and measured.startswith("1 of 2 runs at 0")
 

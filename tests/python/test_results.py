@@ -3,7 +3,6 @@ import base64
 import os
 import struct
 import subprocess
-import sys
 from html.parser import HTMLParser
 
 import h5py
@@ -12,6 +11,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 from parlab_analysis import plot  # noqa: E402
+from parlab_analysis import load  # noqa: E402
 from parlab_analysis.report import load_runs  # noqa: E402
 from synthetic import write_report  # noqa: E402
 
@@ -91,7 +91,7 @@ def test_html_page_embeds_every_plot(tmp_path):
     assert analyze("html", REPORT, "-o", str(page)).returncode == 0
     parser = Images()
     parser.feed(page.read_text())
-    expected = len(plot.make_plots(load_runs(REPORT), str(tmp_path / "plots")))
+    expected = len(plot.make_plots(load(REPORT), str(tmp_path / "plots")))
     assert len(parser.sources) == expected
     for source in parser.sources:
         assert source.startswith("data:image/png;base64,")  # nothing fetched from elsewhere
@@ -101,8 +101,9 @@ def test_html_page_embeds_every_plot(tmp_path):
 
 @needs_report
 def test_every_plot_is_a_sane_png_with_its_axes_and_series(tmp_path):
-    runs = load_runs(REPORT)
-    infos = plot.make_plots(runs, str(tmp_path))
+    reports = load(REPORT)
+    runs = reports.runs
+    infos = plot.make_plots(reports, str(tmp_path))
     kinds = {}
     for info in infos:
         with open(info["path"], "rb") as handle:

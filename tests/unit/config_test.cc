@@ -88,9 +88,9 @@ timeout_s = 0.5
   EXPECT_DOUBLE_EQ(e.runs[0].min_time_s, 0.5);
   EXPECT_DOUBLE_EQ(e.runs[0].options.gil_interval_s, 0.0025);
   EXPECT_DOUBLE_EQ(e.runs[0].timeout_s, 120);
-  EXPECT_EQ(e.runs[0].on_timeout, "stop");
+  EXPECT_EQ(e.runs[0].on_timeout, OnTimeout::kStop);
   EXPECT_DOUBLE_EQ(e.runs[1].timeout_s, 0.5);
-  EXPECT_EQ(e.runs[1].on_timeout, "continue");
+  EXPECT_EQ(e.runs[1].on_timeout, OnTimeout::kContinue);
   // The watchdog's limits are not part of what a run measures: a journal entry still
   // resumes when they change; anything measured does change the fingerprint.
   std::string relaxed = text;
@@ -106,7 +106,7 @@ timeout_s = 0.5
 TEST(Config, WatchdogDefaultsAreGenerous) {
   const Experiment e = ParseExperiment(kMinimalRun, "x.toml");
   EXPECT_DOUBLE_EQ(e.runs[0].timeout_s, 3600);
-  EXPECT_EQ(e.runs[0].on_timeout, "continue");
+  EXPECT_EQ(e.runs[0].on_timeout, OnTimeout::kContinue);
 }
 
 TEST(Config, IoStageSweepsAndLabels) {
@@ -114,12 +114,14 @@ TEST(Config, IoStageSweepsAndLabels) {
       "[[run]]\nkernel = \"triad\"\nsize = 10\nio_stage = [\"none\", \"nonblocking\"]\n"
       "io_layout = \"file-per-rank\"\nio_dir = \"/scratch\"\nio_sync = true\n", "x.toml");
   ASSERT_EQ(e.runs.size(), 2u);
-  EXPECT_EQ(e.runs[0].io_stage, "none");
+  EXPECT_FALSE(e.runs[0].io_stage.has_value());  // "none"
   EXPECT_EQ(e.runs[0].Label(), "triad size=10");
   EXPECT_EQ(e.runs[1].Label(), "triad size=10 io_stage=nonblocking");
-  EXPECT_EQ(e.runs[1].io_layout, "file-per-rank");
-  EXPECT_EQ(e.runs[1].io_dir, "/scratch");
-  EXPECT_TRUE(e.runs[1].io_sync);
+  ASSERT_TRUE(e.runs[1].io_stage.has_value());
+  EXPECT_EQ(e.runs[1].io_stage->mode, IoMode::kNonblocking);
+  EXPECT_EQ(e.runs[1].io_stage->layout, IoLayout::kFilePerRank);
+  EXPECT_EQ(e.runs[1].io_stage->dir, "/scratch");
+  EXPECT_TRUE(e.runs[1].io_stage->sync);
   ExpectError("[[run]]\nkernel = \"triad\"\nsize = 10\nio_stage = \"async\"\n",
               {"exp.toml:4:", "'io_stage'", "nonblocking", "'async'"});
 }

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-#include "models/gil.h"
+#include "models/global_lock.h"
 #include "models/model.h"
 #include "core/phase_timer.h"
 

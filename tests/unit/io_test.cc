@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "io/checkpoint.h"
-#include "harness/overlap.h"
+#include "io/hints.h"
+#include "io/overlap.h"
 
 namespace parlab {
 namespace {
@@ -43,6 +43,17 @@ TEST(Hints, ParsesKeyValuePairs) {
   EXPECT_TRUE(ParseHints("").empty());
   EXPECT_THROW(ParseHints("cb_nodes"), std::invalid_argument);
   EXPECT_THROW(ParseHints("=1"), std::invalid_argument);
+}
+
+// Values that crash or corrupt the MPI library are refused at validation (issue 13.4).
+TEST(Hints, KnownHintsAreRangeChecked) {
+  for (const char* bad : {"cb_nodes=0", "cb_nodes=-5", "cb_nodes=two", "cb_nodes=", "cb_buffer_size=0",
+                          "striping_factor=1e3", "romio_cb_write=yes", "collective_buffering=1",
+                          "cb_nodes=1;cb_nodes=2"})
+    EXPECT_THROW(ParseHints(bad), std::invalid_argument) << bad;
+  EXPECT_EQ(ParseHints("cb_nodes=2;romio_cb_write=disable;collective_buffering=true").size(), 3u);
+  EXPECT_EQ(ParseHints("some_vendor_hint=anything").size(), 1u);  // unknown hints pass through
+  EXPECT_THROW(ParseHints(std::string(300, 'k') + "=1"), std::invalid_argument);
 }
 
 }  // namespace

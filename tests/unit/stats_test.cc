@@ -53,14 +53,5 @@ TEST(Stats, SpeedupEfficiencyKarpFlatt) {
   EXPECT_TRUE(std::isnan(Speedup(std::nan(""), 1.0)));
 }
 
-TEST(Stats, EveryMetricDeclaresItsDirection) {
-  EXPECT_EQ(FindMetric("time").better, Better::kLower);
-  EXPECT_EQ(FindMetric("rate").better, Better::kHigher);
-  EXPECT_EQ(FindMetric("speedup").better, Better::kHigher);
-  EXPECT_EQ(FindMetric("efficiency").better, Better::kHigher);
-  EXPECT_EQ(FindMetric("karp_flatt").better, Better::kLower);
-  EXPECT_THROW(FindMetric("colour"), std::invalid_argument);
-}
-
 }  // namespace
 }  // namespace parlab

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "test_util.h"
+#include "harness/placement_check.h"
 #include "harness/watchdog.h"
 
 namespace parlab {
@@ -19,10 +20,10 @@ Environment WatchEnvironment(int thread_level) {
   return env;
 }
 
-RunRecord MeasureWithWatchdog(const RunSpec& spec, int thread_level = MPI_THREAD_MULTIPLE) {
+RunOutcome MeasureWithWatchdog(const RunSpec& spec, int thread_level = MPI_THREAD_MULTIPLE) {
   std::vector<double> rows;
   const Environment env = WatchEnvironment(thread_level);
-  return MeasureWatched(spec, MPI_COMM_SELF, env, rows);
+  return MeasureWatched(spec, MPI_COMM_SELF, env, rows, MeasureRun);
 }
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -38,10 +39,10 @@ TEST(Watchdog, GraceIsATenthOfTheTimeoutBetweenOneSecondAndOneMinute) {
 TEST(Watchdog, RunWithinItsTimeIsUntouched) {
   RunSpec spec = MakeSpec("fault", "serial", {1, 1}, 1, {}, 3);
   spec.timeout_s = 60;
-  const RunRecord r = MeasureWithWatchdog(spec);
-  EXPECT_EQ(r.status, "ok") << r.message;
-  EXPECT_EQ(r.repetitions, 3);
-  EXPECT_EQ(r.samples.size(), 3u * (kPhaseCount + 1));
+  const RunOutcome r = MeasureWithWatchdog(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
+  EXPECT_EQ(r.repetitions(), 3);
+  EXPECT_EQ(r.samples.values().size(), 3u * (kPhaseCount + 1));
   EXPECT_TRUE(r.warnings.empty());
 }
 
@@ -51,13 +52,13 @@ class SlowRun : public ::testing::TestWithParam<int> {};
 TEST_P(SlowRun, StopsAtARepetitionBoundaryAndKeepsWhatItMeasured) {
   RunSpec spec = MakeSpec("fault", "serial", {1, 1}, 1, {{"sleep_ms", 100.0}}, 50);
   spec.timeout_s = 0.35;
-  const RunRecord r = MeasureWithWatchdog(spec, GetParam());
-  EXPECT_EQ(r.status, "timeout");
-  EXPECT_GE(r.repetitions, 1);
-  EXPECT_LT(r.repetitions, 50);
-  EXPECT_EQ(r.samples.size(), static_cast<std::size_t>(r.repetitions) * (kPhaseCount + 1));
-  for (int rep = 0; rep < r.repetitions; ++rep) EXPECT_GE(r.Sample(rep, 0, 0), 0.1);
-  EXPECT_TRUE(Contains(r.message, "stopped after " + std::to_string(r.repetitions) +
+  const RunOutcome r = MeasureWithWatchdog(spec, GetParam());
+  EXPECT_EQ(r.status, RunStatus::kTimeout);
+  EXPECT_GE(r.repetitions(), 1);
+  EXPECT_LT(r.repetitions(), 50);
+  EXPECT_EQ(r.samples.values().size(), static_cast<std::size_t>(r.repetitions()) * (kPhaseCount + 1));
+  for (int rep = 0; rep < r.repetitions(); ++rep) EXPECT_GE(r.samples.At(rep, 0, 0), 0.1);
+  EXPECT_TRUE(Contains(r.message, "stopped after " + std::to_string(r.repetitions()) +
                                       " of 50 repetitions: the run reached timeout_s = 0.35 s"))
       << r.message;
   EXPECT_EQ(r.work.unit, "item");  // the kernel finished normally: its work is known
@@ -71,24 +72,22 @@ TEST(Watchdog, HungRunIsAbandonedRecordedAndWarnedAbout) {
   spec.id = "run-hung";
   spec.timeout_s = 0.3;
   ASSERT_FALSE(RunThreadsLeftBehind(MPI_COMM_WORLD));
-  const RunRecord hung = MeasureWithWatchdog(spec);
-  EXPECT_EQ(hung.status, "timeout");
-  EXPECT_EQ(hung.repetitions, 0);
-  EXPECT_TRUE(hung.samples.empty());
+  const RunOutcome hung = MeasureWithWatchdog(spec);
+  EXPECT_EQ(hung.status, RunStatus::kTimeout);
+  EXPECT_EQ(hung.repetitions(), 0);
+  EXPECT_TRUE(hung.samples.values().empty());
   EXPECT_TRUE(Contains(hung.message, "abandoned: no repetition boundary within 1 s after "
                                      "timeout_s = 0.3 s: rank 0 was in repetition 1 (its thread "
                                      "is left behind)")) << hung.message;
   EXPECT_TRUE(hung.work.unit.empty());  // never learnt: no rate will be computed
   EXPECT_TRUE(RunThreadsLeftBehind(MPI_COMM_WORLD));
 
-  const RunRecord next = MeasureWithWatchdog(MakeSpec("fault", "serial", {1, 1}, 1));
-  EXPECT_EQ(next.status, "ok") << next.message;
+  const RunOutcome next = MeasureWithWatchdog(MakeSpec("fault", "serial", {1, 1}, 1));
+  EXPECT_EQ(next.status, RunStatus::kOk) << next.message;
   const std::string warning = LeftBehindWarning(MPI_COMM_WORLD);
   EXPECT_TRUE(Contains(warning, "rank 0 still has the thread of timed-out run(s) run-hung"))
       << warning;
-  RunRecord warned;
-  warned.warnings = {warning};
-  EXPECT_FALSE(warned.Oversubscribed());
+  EXPECT_FALSE(warning.starts_with(kOversubscribed));  // reports do not mark the run oversubscribed
 }
 
 }  // namespace
