@@ -181,6 +181,9 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   h5::SetAttribute(group, "work_unit", o.work.unit);
   h5::SetAttribute(group, "rate_unit", o.work.rate_unit);
   h5::SetAttribute(group, "rate_scale", o.work.rate_scale);
+  // Only what the kernel counts: the analysis places a run on the roofline when both exist.
+  if (o.work.flops > 0) h5::SetAttribute(group, "roofline_flops", o.work.flops);
+  if (o.work.bytes > 0) h5::SetAttribute(group, "roofline_bytes", o.work.bytes);
   for (const auto& [name, text] : o.notes) h5::SetAttribute(group, "note_" + name, text);
   for (const auto& [name, text] : run.result.derived.notes)
     h5::SetAttribute(group, "note_" + name, text);
