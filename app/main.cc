@@ -42,6 +42,8 @@ int Main(int argc, char** argv, int thread_level) {
   run->add_flag("--resume", run_options.resume,
                 "continue an experiment that was stopped or crashed: runs finished in "
                 "<output>.journal are kept, only the others are measured");
+  run->add_flag("--probe", run_options.probe,
+                "measure the machine's ceilings again instead of reading the per-host cache");
   std::vector<std::string> validate_paths;
   CLI::App* validate = app.add_subcommand("validate", "check experiment files, run nothing");
   validate->add_option("config", validate_paths, "experiment file(s) (TOML)")->required();

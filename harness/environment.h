@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "machine/probe.h"
+
 namespace parlab {
 
 struct Environment {
@@ -16,6 +18,7 @@ struct Environment {
   std::vector<std::string> rank_cpus;  // per world rank: CPU list of its main thread
   int granted_thread_level = MPI_THREAD_SINGLE;
   int cores_online = 1;                // on this rank's node
+  ObtainedCeilings ceilings;           // the same on every rank (disabled unless obtained)
 };
 
 // Collective over world.

@@ -64,6 +64,7 @@ struct Experiment {
   std::string output;
   std::string config_path;
   std::string config_text;
+  bool probe = true;  // the machine's ceilings at the start of the run (top-level `probe`)
   std::vector<RunSpec> runs;
   int ranks_needed() const;
 };

@@ -64,7 +64,8 @@ std::string AbsoluteDir(const std::string& dir) {
 ScopeSettings SettingsFrom(const ProbeOptions& o, std::vector<CacheLevel> caches,
                            double max_working_set) {
   ScopeSettings s;
-  s.isa = BestSimdIsa();
+  // SimdIsa is ordered widest first: the narrower of the CPU's and the one asked for.
+  s.isa = o.isa ? std::max(*o.isa, BestSimdIsa()) : BestSimdIsa();
   s.compute_trials = o.compute_trials;
   s.compute_min_seconds = o.compute_min_seconds;
   s.memory_trials = o.memory_trials;
@@ -172,8 +173,10 @@ Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options) {
   return CeilingsFromJson(nlohmann::json::parse(text));
 }
 
-ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
-                                std::string cache_path, bool force) {
+namespace {
+
+ObtainedCeilings ObtainFromCacheOrMeasure(MPI_Comm world, const ProbeOptions& options,
+                                          std::string cache_path, bool force) {
   ObtainedCeilings out;
   const bool root = Rank(world) == 0;
   out.cache_path = cache_path.empty() ? DefaultCeilingsCachePath(ThisMachineKey().host)
@@ -188,7 +191,7 @@ ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
       // Storage belongs to a directory: another one is measured now (a second or so), the
       // rest is kept, and the cache is updated.
       const std::string dir = AbsoluteDir(options.storage_dir);
-      if (found.ceilings->storage.dir != dir) {
+      if (found.ceilings->storage.dir != dir && !options.keep_cached_storage) {
         found.ceilings->storage = MeasureStorage(dir, options.storage);
         const std::string error = SaveCeilingsCache(out.cache_path, *found.ceilings);
         if (!error.empty()) out.warnings.push_back("cannot write the ceilings cache: " + error);
@@ -202,10 +205,12 @@ ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
   if (!cached.empty()) {
     out.ceilings = CeilingsFromJson(nlohmann::json::parse(cached));
     out.from_cache = true;
+    out.source = CeilingsSource::kCached;
     out.age_seconds = age;
     return out;
   }
   out.ceilings = MeasureCeilings(world, options);
+  out.source = CeilingsSource::kMeasured;
   if (root && out.cache_path.empty())
     out.warnings.push_back("no place for the ceilings cache (HOME, XDG_CACHE_HOME and "
                            "PARLAB_CEILINGS_CACHE are unset): they will be measured again");
@@ -213,6 +218,18 @@ ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
     const std::string error = SaveCeilingsCache(out.cache_path, out.ceilings);
     if (!error.empty()) out.warnings.push_back("cannot write the ceilings cache: " + error);
   }
+  return out;
+}
+
+}  // namespace
+
+ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
+                                std::string cache_path, bool force) {
+  const double start = Now();
+  ObtainedCeilings out = ObtainFromCacheOrMeasure(world, options, std::move(cache_path), force);
+  double seconds = Now() - start;
+  MPI_Bcast(&seconds, 1, MPI_DOUBLE, 0, world);
+  out.seconds = seconds;
   return out;
 }
 

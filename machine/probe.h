@@ -5,11 +5,14 @@
 #include <mpi.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "machine/ceilings.h"
 #include "machine/mpi_probe.h"
+#include "machine/simd_kernels.h"
 #include "machine/storage_probe.h"
 
 namespace parlab {
@@ -31,6 +34,13 @@ struct ProbeOptions {
   double budget_seconds = 24;
   MpiProbeSettings mpi;
   StorageProbeSettings storage;
+  // The widest vector ISA the kernels may use (unset: the widest the CPU offers); a wider
+  // one than the CPU has is not used. Tests use kScalar to stand for a CPU without FMA.
+  std::optional<SimdIsa> isa;
+  // A cached measurement of another directory's storage is kept as it is (recorded with
+  // its directory) instead of measuring this one: what `parlab run` does, so that cached
+  // ceilings cost it no measuring at all.
+  bool keep_cached_storage = false;
   // Called on world rank 0 before each phase ("peak FP64, 1 thread", ...).
   std::function<void(const std::string&)> progress;
 
@@ -43,10 +53,21 @@ struct ProbeOptions {
 // them.
 Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options);
 
+// Where the ceilings a report carries came from.
+enum class CeilingsSource { kMeasured, kCached, kDisabled };
+inline constexpr EnumNames<CeilingsSource, 3> kCeilingsSourceNames{{{
+    {CeilingsSource::kMeasured, "measured"},
+    {CeilingsSource::kCached, "cached"},
+    {CeilingsSource::kDisabled, "disabled"},
+}}};
+
 struct ObtainedCeilings {
-  Ceilings ceilings;
+  Ceilings ceilings;  // empty when disabled
+  CeilingsSource source = CeilingsSource::kDisabled;
+  std::string disabled_reason;  // why nothing was measured, when disabled
   bool from_cache = false;
   double age_seconds = 0;          // of the cached measurement (0 when measured now)
+  double seconds = 0;              // how long ObtainCeilings took (world rank 0's clock)
   std::string cache_path;          // "" when no cache location is known
   std::vector<std::string> warnings;  // world rank 0: files ignored or not written
 };

@@ -53,9 +53,12 @@ Ceiling MeasurePeak(const ScopeRunner& runner, const ScopeSettings& s) {
   const std::string method = DescribeFmaKernel(s.isa) + ", " +
                              TrialsText(s.compute_trials, s.compute_min_seconds);
   if (s.isa == SimdIsa::kScalar)
-    return Ceiling::Unavailable("GFLOP/s", method,
-                                "this CPU has no FMA unit (cpuid: neither avx512f nor "
-                                "avx2+fma), so no FMA kernel can run; scalar_fp64 is its roof");
+    return Ceiling::Unavailable(
+        "GFLOP/s", method,
+        BestSimdIsa() == SimdIsa::kScalar
+            ? "this CPU has no FMA unit (cpuid: neither avx512f nor avx2+fma), so no FMA "
+              "kernel can run; scalar_fp64 is its roof"
+            : "no FMA kernel: the probe was limited to scalar instructions");
   std::vector<double> sinks(static_cast<std::size_t>(runner.workers()) * 8, 0.0);
   const WorkerBody body = [&](int w, long long reps) {
     sinks[w * 8] += FmaChains(s.isa, reps * kFmaIterationsPerRepetition);

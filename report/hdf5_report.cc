@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/mpi_util.h"
 #include "io/fs.h"
+#include "report/hdf5_ceilings.h"
 
 namespace parlab {
 namespace {
@@ -148,6 +149,7 @@ void Hdf5Report::WriteEnvironment(const Environment& env) {
     const std::vector<char> mine = h5::PackStrings({(*values)[rank]}, H5Tget_size(type));
     h5::WriteBlock(true, dataset, type, {static_cast<hsize_t>(rank)}, {1}, mine.data());
   }
+  WriteCeilingsGroup(group, env.ceilings, rank == 0);
 }
 
 namespace {
