@@ -17,7 +17,7 @@ def page(paths):
             path = info["path"]
             with open(path, "rb") as handle:
                 images.append((os.path.basename(path), base64.b64encode(handle.read()).decode()))
-    table = summary.rows(runs)
+    table = summary.rows(runs, reports.ceilings)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in summary.COLUMNS)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
                    for row in table)

@@ -3,7 +3,7 @@ import math
 import os
 import re
 
-from . import files
+from . import files, roofline_plot
 from .palette import PHASES, model_colour, phase_colour
 from .report import median_repetition
 
@@ -165,6 +165,7 @@ def make_plots(reports, out_dir):
                                        os.path.join(out_dir, f"phases-{_slug(label)}.png")))
     written.extend(weak_scaling(runs, out_dir))
     written.append(speedup_overview(runs, os.path.join(out_dir, "speedup.png")))
+    written.append(roofline_plot.draw(reports, os.path.join(out_dir, "roofline.png")))
     return [w for w in written if w is not None]
 
 
