@@ -42,10 +42,6 @@ class Fields {
     return value;
   }
   double Number(const char* name, double min) const { return NumberOf(name, At(name), min); }
-  // For fields newer than some journals: absent reads as `absent`.
-  double OptionalNumber(const char* name, double min, double absent) const {
-    return object_.contains(name) ? Number(name, min) : absent;
-  }
   double NumberOf(const char* name, const json& v, double min) const {
     if (!v.is_number()) Bad(name, "must be a number");
     const double value = v.get<double>();
@@ -158,8 +154,8 @@ RunOutcome DecodeOutcome(const std::string& text, const OutcomeExpectation& expe
   f.Int("ranks", expect.ranks, expect.ranks);
   o.samples = ReadSamples(f, repetitions, expect.ranks);
   o.work = {f.Number("work_amount", 0), f.Text("work_unit"), f.Text("rate_unit"),
-            f.Number("rate_scale", 0), f.OptionalNumber("work_flops", 0, 0),
-            f.OptionalNumber("work_bytes", 0, 0)};
+            f.Number("rate_scale", 0), f.Number("work_flops", 0),
+            f.Number("work_bytes", 0)};
   o.results = ReadResults(f);
   // An abandoned run may not have learnt where its threads ran: no placement at all.
   const std::size_t threads = static_cast<std::size_t>(expect.ranks) * expect.threads;
