@@ -6,6 +6,7 @@
 #include <charconv>
 #include <map>
 
+#include "core/enum_names.h"
 #include "core/team.h"
 
 namespace parlab {
@@ -220,15 +221,20 @@ NodeShape FillingShape(const Topology& topology, const Placement& placement, boo
   return shape;
 }
 
+// The placements that are one word.
+constexpr EnumNames<Placement::Kind, 3> kPlacementWords{{{
+    {Placement::Kind::kNone, "none"},
+    {Placement::Kind::kCompact, "compact"},
+    {Placement::Kind::kSpread, "spread"},
+}}};
+
 Placement ParsePlacement(std::string_view text) {
   const auto domain_of = [](std::string_view word) -> std::optional<Domain> {
     for (Domain domain : kDomains)
       if (word == DomainWord(domain)) return domain;
     return std::nullopt;
   };
-  if (text == "none") return {Placement::Kind::kNone};
-  if (text == "compact") return {Placement::Kind::kCompact};
-  if (text == "spread") return {Placement::Kind::kSpread};
+  if (const auto kind = kPlacementWords.Find(text)) return {*kind};
   if (const auto domain = domain_of(text)) return {Placement::Kind::kDomain, *domain, 1};
   // "<n> per <domain>"
   const std::size_t space = text.find(' ');
