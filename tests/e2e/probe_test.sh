@@ -2,7 +2,8 @@
 # usage: probe_test.sh PARLAB MPIRUN WORKDIR
 # `parlab probe` end to end on 2 ranks: a fresh measurement with an unwritable --dir
 # (storage unavailable with the reason, the rest measured), then the same ceilings read
-# back from the cache it wrote, then the table. Prints PASS or FAIL: why.
+# back from the cache it wrote (for the same --dir: another one has its storage measured
+# again), then the table. Prints PASS or FAIL: why.
 set -u
 parlab=$1 mpirun=$2 work=$3
 cache=$work/probe-cache.json
@@ -10,7 +11,8 @@ rm -f "$cache"
 fail() { echo "FAIL: $*"; exit 1; }
 "$mpirun" -n 2 "$parlab" probe --json --force --cache "$cache" --dir /nonexistent/parlab \
   --roofline "$work/roofline.json" > "$work/probe-fresh.json" || fail "fresh probe exit $?"
-"$mpirun" -n 2 "$parlab" probe --json --cache "$cache" > "$work/probe-cached.json" \
+"$mpirun" -n 2 "$parlab" probe --json --cache "$cache" --dir /nonexistent/parlab \
+  > "$work/probe-cached.json" \
   || fail "cached probe exit $?"
 "$mpirun" -n 1 "$parlab" probe --cache "$cache" > "$work/probe-table.txt" \
   || fail "table exit $?"
