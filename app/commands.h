@@ -47,6 +47,7 @@ struct RunOptions {
   bool dry_run = false;
   bool json = false;    // --dry-run as JSON
   bool resume = false;  // continue from the journal of an earlier attempt
+  bool probe = false;   // measure the ceilings even if the cache holds them
 };
 
 int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,

@@ -66,8 +66,10 @@ Experiment ParseExperiment(const std::string& text, const std::string& path, int
     throw ConfigError(fmt::format("{}:{}: {}", path, error.source().begin.line,
                                   std::string(error.description())));
   }
-  r.RejectUnknownKeys(root, "the top level", {"experiment", "run"});
+  r.RejectUnknownKeys(root, "the top level", {"probe", "experiment", "run"});
   Experiment experiment;
+  // probe = false: no ceilings measured or read (the report records them as disabled).
+  if (const auto* node = root.get("probe")) experiment.probe = r.Bool(*node, "probe");
   experiment.config_path = path;
   experiment.config_text = text;
   experiment.name = std::filesystem::path(path).stem().string();

@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 #include "app/primitives.h"
+#include "app/probe_command.h"
 #include "core/collective.h"
 #include "core/errors.h"
 #include "core/mpi_util.h"
@@ -41,6 +42,8 @@ int Main(int argc, char** argv, int thread_level) {
   run->add_flag("--resume", run_options.resume,
                 "continue an experiment that was stopped or crashed: runs finished in "
                 "<output>.journal are kept, only the others are measured");
+  run->add_flag("--probe", run_options.probe,
+                "measure the machine's ceilings again instead of reading the per-host cache");
   std::vector<std::string> validate_paths;
   CLI::App* validate = app.add_subcommand("validate", "check experiment files, run nothing");
   validate->add_option("config", validate_paths, "experiment file(s) (TOML)")->required();
@@ -71,6 +74,8 @@ int Main(int argc, char** argv, int thread_level) {
       "primitives", "threads vs processes vs async: creation, memory, switches, communication");
   primitives->add_option("-o,--output", primitives_output, "also write the figures as JSON");
   primitives->add_flag("--spawned-child", spawned_child, "internal: started by MPI_Comm_spawn");
+  ProbeCommandOptions probe_options;
+  CLI::App* probe = AddProbeCommand(app, probe_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -86,6 +91,7 @@ int Main(int argc, char** argv, int thread_level) {
   if (*plan) return PlanCommand(world, thread_level, plan_options);
   if (*primitives) return spawned_child ? RunSpawnedChild() : PrimitivesCommand(world, primitives_output);
   if (*validate) return ValidateCommand(world, thread_level, validate_paths);
+  if (*probe) return RunProbeCommand(world, probe_options);
   return RunCommand(world, thread_level, run_options, CommandLine(argc, argv));
 }
 

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "app/commands.h"
 #include "app/config.h"
@@ -18,6 +20,7 @@
 #include "harness/engine.h"
 #include "harness/interrupt.h"
 #include "harness/journal.h"
+#include "machine/probe.h"
 #include "report/console.h"
 #include "report/hdf5_report.h"
 #include "report/output.h"
@@ -171,6 +174,35 @@ int Conclude(MPI_Comm world, const Engine& engine, int not_ok, RunJournal& journ
   return kExitRunsFailed;
 }
 
+// The machine's ceilings for /environment/ceilings: from the per-host cache, measured
+// (--probe, or no valid cache: the cache is written), or disabled (probe = false).
+// Collective. Storage is that of the report's directory when measured now.
+ObtainedCeilings RunCeilings(MPI_Comm world, const Experiment& experiment,
+                             const RunOptions& options) {
+  ObtainedCeilings out;
+  if (!experiment.probe) {
+    out.disabled_reason = "probe = false in " + experiment.config_path;
+    return out;
+  }
+  const bool root = Rank(world) == 0;
+  ProbeOptions probe;
+  const std::filesystem::path parent = std::filesystem::path(experiment.output).parent_path();
+  probe.storage_dir = parent.empty() ? "." : parent.string();
+  probe.keep_cached_storage = true;
+  bool said = false;
+  if (root && !options.quiet)
+    probe.progress = [&said](const std::string&) {
+      if (!std::exchange(said, true))
+        fmt::print(stderr, "parlab: measuring this machine's ceilings (about 20 s, cached "
+                           "for later runs; probe = false skips it)\n");
+    };
+  out = ObtainCeilings(world, probe, "", options.probe);
+  if (root)
+    for (const std::string& warning : out.warnings)
+      fmt::print(stderr, "parlab: warning: {}\n", warning);
+  return out;
+}
+
 }  // namespace
 
 int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
@@ -182,7 +214,7 @@ int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
   CheckLaunch(world, thread_level, experiment, options);
   CheckMemory(world, experiment);
   Preflight(world, experiment);
-  const Environment env = CollectEnvironment(world, thread_level);  // before any binding
+  Environment env = CollectEnvironment(world, thread_level);  // before any binding
   CheckPlacements(world, experiment, env.topology);
   PrepareOutputPath(world, experiment.output, experiment.config_path);
   const OutputLock lock(world, experiment.output);
@@ -198,6 +230,7 @@ int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,
   }
   RunJournal journal(world, journal_path, experiment, recovery.resumed);
   recovery.journal = &journal;
+  env.ceilings = RunCeilings(world, experiment, options);
   Hdf5Report report(world, experiment.output, command_line);
   ProgressReporter progress(root && !options.quiet);
   WarningReporter warnings(root);

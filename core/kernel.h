@@ -38,6 +38,12 @@ struct Work {
   std::string unit;          // "flop", "byte", "item"
   std::string rate_unit;     // e.g. "GFLOP/s"
   double rate_scale = 1;     // amount / seconds / rate_scale gives the rate in rate_unit
+  // For the roofline (the run against the machine's ceilings): floating-point operations
+  // and bytes moved to or from memory by one repetition, all ranks together, as the
+  // kernel counts them (compulsory traffic, no write-allocate); 0 when the kernel does
+  // none (network and storage bytes are not memory traffic).
+  double flops = 0;
+  double bytes = 0;
 };
 
 struct Verification {

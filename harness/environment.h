@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "machine/topology.h"
+#include "machine/probe.h"
 
 namespace parlab {
 
@@ -23,6 +24,7 @@ struct Environment {
   Topology topology;
   int node = 0;                             // this rank's node's index in node_topologies
   std::vector<std::string> node_topologies;  // on every rank
+  ObtainedCeilings ceilings;           // the same on every rank (disabled unless obtained)
 };
 
 // Collective over world.

@@ -82,6 +82,7 @@ struct Experiment {
   std::string output;
   std::string config_path;
   std::string config_text;
+  bool probe = true;  // the machine's ceilings at the start of the run (top-level `probe`)
   std::vector<RunSpec> runs;
   std::uint64_t seed = 1;    // of the shuffled order of every round
   bool noise_floor = false;  // measure an A/A comparison first (engine.h)

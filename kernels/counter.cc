@@ -77,7 +77,9 @@ class CounterKernel final : public Kernel {
                                      " updates lost at least (|final| <= n required)"};
   }
 
-  Work work() const override { return {2.0 * static_cast<double>(n_), "item", "Mupdates/s", 1e6}; }
+  Work work() const override {
+    return {2.0 * static_cast<double>(n_), "item", "Mupdates/s", 1e6, 0, 0};
+  }
 
   std::vector<KernelResult> Results() const override {
     return {{"final_value", static_cast<double>(final_), "1", "counter value summed over ranks"},

@@ -11,7 +11,7 @@ class EmptyKernel final : public Kernel {
   Verification Verify() override {
     return {runs_ > 0, runs_ > 0 ? "ran" : "never ran"};
   }
-  Work work() const override { return {1, "item", "reps/s", 1}; }
+  Work work() const override { return {1, "item", "reps/s", 1, 0, 0}; }
 
  private:
   long long runs_ = 0;

@@ -35,7 +35,7 @@ class FaultKernel final : public Kernel {
     if (mode_ == Fault::kWrong) return {false, "injected wrong result"};
     return {true, "no fault"};
   }
-  Work work() const override { return {1, "item", "reps/s", 1}; }
+  Work work() const override { return {1, "item", "reps/s", 1, 0, 0}; }
 
  private:
   bool LastRank() const { return ctx_->rank == ctx_->ranks - 1; }

@@ -151,7 +151,7 @@ class IoKernel final : public Kernel {
                 " match what was written"};
   }
 
-  Work work() const override { return {Bytes(), "byte", "GB/s", 1e9}; }
+  Work work() const override { return {Bytes(), "byte", "GB/s", 1e9, 0, 0}; }  // storage bytes
 
   std::vector<KernelResult> Results() const override {
     return {{"bytes", Bytes(), "byte", "bytes written per repetition, all ranks"},

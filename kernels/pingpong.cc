@@ -99,7 +99,7 @@ class PingPongKernel final : public Kernel {
   Work work() const override {
     return {2.0 * static_cast<double>(bytes_) * static_cast<double>(rounds_) * (ctx_->ranks - 1) *
                 static_cast<double>(pairs_.size()),
-            "byte", "GB/s", 1e9};
+            "byte", "GB/s", 1e9, 0, 0};  // network bytes, not memory traffic
   }
 
   std::vector<KernelResult> Results() const override;

@@ -75,9 +75,9 @@ class TriadKernel final : public Kernel {
 
   Work work() const override {
     // STREAM's count: triad reads b and c and writes a, 3 words per element.
-    return {3.0 * sizeof(double) * static_cast<double>(global_) *
-                static_cast<double>(iterations_),
-            "byte", "GB/s", 1e9};
+    const double elements = static_cast<double>(global_) * static_cast<double>(iterations_);
+    return {3.0 * sizeof(double) * elements, "byte", "GB/s", 1e9, 2.0 * elements,
+            3.0 * sizeof(double) * elements};
   }
 
  private:

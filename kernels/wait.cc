@@ -137,7 +137,7 @@ class WaitKernel final : public Kernel {
                 " us (requested " + std::to_string(wait_s_ * 1e6) + " us)"};
   }
 
-  Work work() const override { return {static_cast<double>(tasks_), "item", "tasks/s", 1}; }
+  Work work() const override { return {static_cast<double>(tasks_), "item", "tasks/s", 1, 0, 0}; }
 
   std::vector<KernelResult> Results() const override {
     return {{"tasks_completed", static_cast<double>(completed_), "1", "tasks completed"},

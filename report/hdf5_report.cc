@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/mpi_util.h"
 #include "io/fs.h"
+#include "report/hdf5_ceilings.h"
 
 namespace parlab {
 namespace {
@@ -149,6 +150,7 @@ void Hdf5Report::WriteEnvironment(const Environment& env) {
     const std::vector<char> mine = h5::PackStrings({(*values)[rank]}, H5Tget_size(type));
     h5::WriteBlock(true, dataset, type, {static_cast<hsize_t>(rank)}, {1}, mine.data());
   }
+  WriteCeilingsGroup(group, env.ceilings, rank == 0);
   if (env.node_topologies.empty()) return;  // an environment made up by a test
   WriteStrings(group, "topology", env.node_topologies,
                {static_cast<hsize_t>(env.node_topologies.size())},
@@ -194,6 +196,9 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   h5::SetAttribute(group, "work_unit", o.work.unit);
   h5::SetAttribute(group, "rate_unit", o.work.rate_unit);
   h5::SetAttribute(group, "rate_scale", o.work.rate_scale);
+  // Only what the kernel counts: the analysis places a run on the roofline when both exist.
+  if (o.work.flops > 0) h5::SetAttribute(group, "roofline_flops", o.work.flops);
+  if (o.work.bytes > 0) h5::SetAttribute(group, "roofline_bytes", o.work.bytes);
   for (const auto& [name, text] : o.notes) h5::SetAttribute(group, "note_" + name, text);
   for (const auto& [name, text] : run.result.derived.notes)
     h5::SetAttribute(group, "note_" + name, text);

@@ -48,7 +48,8 @@ class Page:
 CAPTIONS = {"why": "where each model's time went (its best shape), relative to serial",
             "strong": "strong scaling: speedup vs workers", "time": "time per model and shape",
             "phases": "phases per rank of the group's widest run", "weak": "weak scaling",
-            "matrix": "the winner matrix"}
+            "matrix": "the winner matrix",
+            "roofline": "every run under the machine's measured roofs (parlab probe)"}
 
 
 def figure(info, data, caption=None):

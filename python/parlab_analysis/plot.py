@@ -15,7 +15,7 @@ from .units import time_scale
 FONT = 9
 # Modules with `plots(reports, out_dir) -> [info]` drawn after the per-group plots below;
 # a new plot module adds its name here (the page places each by its info's `group`).
-PLOT_MODULES = ["answer_plots"]
+PLOT_MODULES = ["answer_plots", "roofline_plot"]
 
 
 def pyplot():

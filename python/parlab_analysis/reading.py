@@ -282,15 +282,65 @@ def read_run(path, run_id, group):
     return row, samples, columns
 
 
+def _ceiling_value(path, item, name, unit):
+    import h5py
+
+    place = _Where(path, name)
+    if not isinstance(item, h5py.Dataset) or item.shape != () or item.dtype.kind not in "fiu":
+        raise place.error("must be a single number")
+    units = _string(item.attrs, "units", place)
+    if units != unit:
+        raise place.error(f"units are {units!r}, expected {unit!r}")
+    value = float(item[()])
+    if not math.isfinite(value) or value <= 0:
+        raise place.error(f"{value!r} is not a positive finite ceiling")
+    return value
+
+
+# parlab run's per-scope ceilings (probe/scope/<scope>/...): (family, name, dataset, units).
+_SCOPE_CEILINGS = [("compute", "FP64_peak", "peak_fp64", "GFLOP/s"),
+                   ("compute", "FP64_scalar", "scalar_fp64", "GFLOP/s")] + \
+    [("bandwidth", level, f"memory/triad/{level}/bandwidth", "GB/s")
+     for level in ("L1", "L2", "L3", "L4", "DRAM")]
+
+
+def _scope_rows(path, group, kind, source):
+    """The ceilings parlab measured per scope (thread, rank, node), where present."""
+    import h5py
+
+    scopes = group.get("probe/scope")
+    if not isinstance(scopes, h5py.Group):
+        return []
+    rows = []
+    for scope, scope_group in scopes.items():
+        where = _Where(path, f"environment/ceilings/probe/scope/{scope}")
+        if not isinstance(scope_group, h5py.Group):
+            raise where.error("is not a group")
+        workers = _integer(scope_group.attrs, "workers", where, minimum=0, default=0)
+        for family, name, dataset, unit in _SCOPE_CEILINGS:
+            if dataset in scope_group:
+                value = _ceiling_value(path, scope_group[dataset],
+                                       f"environment/ceilings/probe/scope/{scope}/{dataset}", unit)
+                rows.append({"kind": kind, "source": source, "family": family, "name": name,
+                             "value": value, "units": unit, "scope": scope, "workers": workers})
+    return rows
+
+
 def read_ceilings(path, environment):
     """Roofline ceilings under /environment/ceilings (docs/report.md): rows of (kind,
-    source, family, name, value, units)."""
+    source, family, name, value, units, scope, workers); scope "" for the roofs of the
+    whole machine, "thread"/"rank"/"node" for parlab's per-scope ceilings. Ceilings parlab
+    recorded as disabled give no rows."""
     import h5py
 
     where = _Where(path, "environment/ceilings")
     group = environment["ceilings"]
     if not isinstance(group, h5py.Group):
         raise where.error("is a dataset, not a group")
+    status = _string(group.attrs, "status", where, default="measured",
+                     choices=("measured", "cached", "disabled"))
+    if status == "disabled":
+        return []
     kind = _string(group.attrs, "kind", where, choices=("empirical", "spec"))
     source = _string(group.attrs, "source", where, default="")
     rows = []
@@ -300,21 +350,14 @@ def read_ceilings(path, environment):
         if not isinstance(group[family], h5py.Group):
             raise _Where(path, f"environment/ceilings/{family}").error("is not a group")
         for name, item in group[family].items():
-            place = _Where(path, f"environment/ceilings/{family}/{name}")
-            if not isinstance(item, h5py.Dataset) or item.shape != () or item.dtype.kind not in "fiu":
-                raise place.error("must be a single number")
-            units = _string(item.attrs, "units", place)
-            if units != unit:
-                raise place.error(f"units are {units!r}, expected {unit!r}")
-            value = float(item[()])
-            if not math.isfinite(value) or value <= 0:
-                raise place.error(f"{value!r} is not a positive finite ceiling")
+            value = _ceiling_value(path, item, f"environment/ceilings/{family}/{name}", unit)
             rows.append({"kind": kind, "source": source, "family": family, "name": name,
-                         "value": value, "units": units})
-    if not any(r["family"] == "bandwidth" for r in rows) or \
-            not any(r["family"] == "compute" for r in rows):
+                         "value": value, "units": unit, "scope": "", "workers": 0})
+    # parlab (which writes `status`) records what it could not measure instead of a roof.
+    if "status" not in group.attrs and (not any(r["family"] == "bandwidth" for r in rows) or
+                                        not any(r["family"] == "compute" for r in rows)):
         raise where.error("needs at least one bandwidth and one compute ceiling")
-    return rows
+    return rows + _scope_rows(path, group, kind, source)
 
 
 def read_calibration(path, handle):

@@ -265,7 +265,7 @@ def load(path_or_paths):
         environment=pd.DataFrame(environment, columns=["report", "key", "value"]),
         status=pd.DataFrame(status),
         ceilings=pd.DataFrame(ceilings, columns=["report", "kind", "source", "family", "name",
-                                                 "value", "units"]),
+                                                 "value", "units", "scope", "workers"]),
         calibrations=pd.DataFrame(calibrations, columns=["report", "name", "value"]),
         raw=raw)
     _add_intervals(reports)

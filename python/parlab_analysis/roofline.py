@@ -12,22 +12,29 @@ from . import files
 from .errors import AnalysisError
 
 
+def _machine_roofs(reports, report):
+    """The report's roofs of the whole machine (not parlab's per-scope ceilings)."""
+    c = reports.ceilings
+    mine = c[c.report == report]
+    return mine[mine.scope == ""] if "scope" in mine.columns else mine
+
+
 def _ceilings(reports):
     """The one set of ceilings every report carries: (kind, source, bandwidth, compute)."""
     sets = {}
     for report in reports.status.report:
-        rows = reports.ceilings[reports.ceilings.report == report]
+        rows = _machine_roofs(reports, report)
         if not len(rows):
             raise AnalysisError(f"{report}: has no roofline ceilings under /environment/ceilings "
-                                "(docs/report.md says what they look like; parlab run does "
-                                "not measure them yet)")
+                                "(docs/report.md says what they look like; parlab run measures "
+                                "them unless the config says probe = false)")
         key = tuple(sorted((r.kind, r.source, r.family, r.name, r.value) for r in rows.itertuples()))
         sets.setdefault(key, []).append(report)
     if len(sets) > 1:
         raise AnalysisError("the reports' roofline ceilings differ (" +
                             "; ".join(", ".join(r) for r in sets.values()) +
                             "): export one machine's reports at a time")
-    rows = reports.ceilings[reports.ceilings.report == reports.status.report.iloc[0]]
+    rows = _machine_roofs(reports, reports.status.report.iloc[0])
     pairs = {family: [[r.name, r.value] for r in rows[rows.family == family].itertuples()]
              for family in ("bandwidth", "compute")}
     return rows.kind.iloc[0], rows.source.iloc[0], pairs["bandwidth"], pairs["compute"]

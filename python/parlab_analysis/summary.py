@@ -2,7 +2,7 @@
 import math
 
 COLUMNS = ["kernel", "model", "nodes x ranks/node x threads", "median (min-max)", "rate", "speedup",
-           "efficiency", "karp-flatt", "verified"]
+           "efficiency", "karp-flatt", "% of peak", "% of DRAM bw", "verified"]
 
 
 def _seconds(value):
@@ -18,10 +18,19 @@ def _number(value, digits=2):
     return f"{value:.{digits}f}" if math.isfinite(value) else "-"
 
 
-def rows(runs):
-    """Grouped by node count (stable: experiment order within a node count)."""
+def _percent(value):
+    return f"{value:.1f} %" if math.isfinite(value) else "-"
+
+
+def rows(runs, ceilings=None):
+    """Grouped by node count (stable: experiment order within a node count). With the
+    reports' ceilings, each run's % of the FP64 peak and of the DRAM bandwidth of its scope
+    (parlab_analysis.ceilings); "-" where the kernel counts no flops or bytes."""
+    from . import ceilings as against
+
     out = []
     for run in runs.sort_values("nodes", kind="stable").itertuples():
+        roof = against.of_run(run, ceilings) if ceilings is not None else {}
         spread = f"{_seconds(run.median_s)} ({_seconds(run.min_s)}-{_seconds(run.max_s)})"
         rate = f"{run.rate:.4g} {run.rate_unit}" if math.isfinite(run.rate) else "-"
         per_node = -(-run.ranks // run.nodes)
@@ -29,6 +38,8 @@ def rows(runs):
         shape = f"{run.nodes}x{per_node}x{run.threads}{where}"
         out.append([run.label, run.model, shape, spread, rate,
                     _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
+                    _percent(roof.get("pct_peak", math.nan)),
+                    _percent(roof.get("pct_dram", math.nan)),
                     "yes" if run.status == "ok" else run.status])
     return out
 
@@ -50,8 +61,8 @@ def best_placements(runs):
     return lines
 
 
-def render(runs, style="terminal"):
-    table = rows(runs)
+def render(runs, style="terminal", ceilings=None):
+    table = rows(runs, ceilings)
     notes = best_placements(runs)
     if style == "csv":
         import csv
@@ -67,7 +78,7 @@ def render(runs, style="terminal"):
         lines += [""] + notes if notes else []
         return "\n".join(lines) + "\n"
     widths = [max(len(str(r[i])) for r in [COLUMNS] + table) for i in range(len(COLUMNS))]
-    left = {0, 1, 8}
+    left = {0, 1, len(COLUMNS) - 1}
 
     def line(cells):
         return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w)
@@ -91,7 +102,7 @@ def add_parser(subparsers):
 def run(args):
     from .report import load
     reports = load(args.reports)
-    print(render(reports.runs, args.style), end="")
+    print(render(reports.runs, args.style, reports.ceilings), end="")
     if args.style == "terminal":  # the same answer as the page's, after the table
         from . import answer
         print("\n" + answer.render_terminal(reports), end="")

@@ -41,6 +41,13 @@ TEST(Config, MinimalRunGetsDefaults) {
   EXPECT_EQ(e.runs[0].id, "run-0001");
 }
 
+TEST(Config, ProbeAtTheTopLevelSwitchesTheCeilingsOff) {
+  EXPECT_TRUE(ParseExperiment(kMinimalRun, "x.toml").probe);
+  EXPECT_FALSE(ParseExperiment(std::string("probe = false\n") + kMinimalRun, "x.toml").probe);
+  EXPECT_TRUE(ParseExperiment(std::string("probe = true\n") + kMinimalRun, "x.toml").probe);
+  ExpectError(std::string("probe = \"no\"\n") + kMinimalRun, {"exp.toml:1:", "probe"});
+}
+
 TEST(Config, ExpandsModelsShapesAndParameterSweeps) {
   const Experiment e = ParseExperiment(R"(
 [experiment]

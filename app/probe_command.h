@@ -1,0 +1,26 @@
+// `parlab probe`: measures this machine's ceilings (or shows the cached ones) and prints
+// them as a table or, with --json, as the ceilings document.
+#pragma once
+
+#include <mpi.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace parlab {
+
+struct ProbeCommandOptions {
+  bool json = false;
+  std::string dir = ".";
+  std::string cache;     // "" : the default cache file
+  bool force = false;
+  std::string roofline;  // also write an ERT-style roofline.json here
+};
+
+// Adds the subcommand to `app`; its options land in `options`.
+CLI::App* AddProbeCommand(CLI::App& app, ProbeCommandOptions& options);
+
+// Collective over world. Returns the exit code.
+int RunProbeCommand(MPI_Comm world, const ProbeCommandOptions& options);
+
+}  // namespace parlab
