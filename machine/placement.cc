@@ -226,13 +226,6 @@ NodeShape FillingShape(const Topology& topology, const Placement& placement, boo
   return shape;
 }
 
-// The placements that are one word.
-constexpr EnumNames<Placement::Kind, 3> kPlacementWords{{{
-    {Placement::Kind::kNone, "none"},
-    {Placement::Kind::kCompact, "compact"},
-    {Placement::Kind::kSpread, "spread"},
-}}};
-
 Placement ParsePlacement(std::string_view text) {
   const auto domain_of = [](std::string_view word) -> std::optional<Domain> {
     for (Domain domain : kDomains)
