@@ -164,6 +164,8 @@ def make_plots(reports, out_dir):
         written.append(phases_per_rank(reports, widest,
                                        os.path.join(out_dir, f"phases-{_slug(label)}.png")))
     written.extend(weak_scaling(runs, out_dir))
+    from .plot_io import io_overlap
+    written.append(io_overlap(reports, os.path.join(out_dir, "io-overlap.png"), pyplot, _save))
     written.append(speedup_overview(runs, os.path.join(out_dir, "speedup.png")))
     return [w for w in written if w is not None]
 

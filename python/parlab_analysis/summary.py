@@ -18,8 +18,40 @@ def _number(value, digits=2):
     return f"{value:.{digits}f}" if math.isfinite(value) else "-"
 
 
-def rows(runs):
-    """Grouped by node count (stable: experiment order within a node count)."""
+IO_COLUMN = "overlap / ceiling"
+
+
+def _io_figures(results):
+    """{(report, run): (overlap_vs_smaller, overlap_ceiling)} of nonblocking io runs."""
+    if results is None or not len(results):
+        return {}
+    wanted = results[results.name.isin(["overlap_vs_smaller", "overlap_ceiling"])]
+    figures = {}
+    for (report, run), group in wanted.groupby(["report", "run"]):
+        values = dict(zip(group.name, group.value))
+        figures[(report, run)] = (values.get("overlap_vs_smaller", math.nan),
+                                  values.get("overlap_ceiling", math.nan))
+    return figures
+
+
+def _io_cell(figures, run):
+    """The share of the shorter of compute and I/O a nonblocking run hid, beside the most
+    the core budget allows (a negative overlap is shown as measured, flagged)."""
+    overlap, ceiling = figures.get((run.report, run.run), (math.nan, math.nan))
+    if not math.isfinite(overlap):
+        return "-"
+    flag = " slower than blocking" if overlap < 0 else ""
+    return f"{overlap:.2f} / {ceiling:.2f}{flag}"
+
+
+def columns(results=None):
+    return COLUMNS + ([IO_COLUMN] if _io_figures(results) else [])
+
+
+def rows(runs, results=None):
+    """Grouped by node count (stable: experiment order within a node count). With the
+    results table, nonblocking io runs get their overlap next to its ceiling."""
+    figures = _io_figures(results)
     out = []
     for run in runs.sort_values("nodes", kind="stable").itertuples():
         spread = f"{_seconds(run.median_s)} ({_seconds(run.min_s)}-{_seconds(run.max_s)})"
@@ -27,32 +59,34 @@ def rows(runs):
         per_node = -(-run.ranks // run.nodes)
         out.append([run.label, run.model, f"{run.nodes}x{per_node}x{run.threads}", spread, rate,
                     _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
-                    "yes" if run.status == "ok" else run.status])
+                    "yes" if run.status == "ok" else run.status]
+                   + ([_io_cell(figures, run)] if figures else []))
     return out
 
 
-def render(runs, style="terminal"):
-    table = rows(runs)
+def render(runs, style="terminal", results=None):
+    table = rows(runs, results)
+    header = columns(results)  # the io column only when there are io figures
     if style == "csv":
         import csv
         import io
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(COLUMNS)
+        writer.writerow(header)
         writer.writerows(table)
         return buffer.getvalue()
     if style == "markdown":
-        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in table]
         return "\n".join(lines) + "\n"
-    widths = [max(len(str(r[i])) for r in [COLUMNS] + table) for i in range(len(COLUMNS))]
+    widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
     left = {0, 1, 8}
 
     def line(cells):
         return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    text = [line(COLUMNS), "-" * len(line(COLUMNS))]
+    text = [line(header), "-" * len(line(header))]
     text += [line(row) for row in table]
     return "\n".join(text) + "\n"
 
@@ -68,5 +102,6 @@ def add_parser(subparsers):
 
 def run(args):
     from .report import load
-    print(render(load(args.reports).runs, args.style), end="")
+    reports = load(args.reports)
+    print(render(reports.runs, args.style, reports.results), end="")
     return 0
