@@ -20,7 +20,7 @@ bool UsesHelper(IoProgress method) {
 IoProgress ResolveProgress(IoProgress requested, const ProgressContext& context) {
   if (requested != IoProgress::kAuto) return requested;
   const bool helper_allowed = context.thread_level >= MPI_THREAD_MULTIPLE && !context.event_loop;
-  return helper_allowed ? IoProgress::kThread : IoProgress::kTest;
+  return helper_allowed ? IoProgress::kHelper : IoProgress::kTest;
 }
 
 std::string ProgressRefusal(IoProgress method, const ProgressContext& context) {
