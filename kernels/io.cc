@@ -23,9 +23,17 @@ namespace {
 
 constexpr long long kChunk = 1 << 14;  // elements between progress checks
 
-// CPU-bound work on one chunk: a dependent chain of multiply-adds per element, from `in`
-// into `out` (the same array, or the other of two when a write still reads `in`).
-void ComputeChunk(const double* in, double* out, long long begin, long long end) {
+// CPU-bound work on one chunk: a dependent chain of multiply-adds per element, in place,
+// or from `in` into another array `out` while a write still reads `in`.
+void ComputeChunk(double* a, long long begin, long long end) {
+#pragma omp simd
+  for (long long i = begin; i < end; ++i) {
+    double v = a[i];
+    for (int k = 0; k < 32; ++k) v = v * 0.999 + 0.001;
+    a[i] = v;
+  }
+}
+void ComputeChunk(const double* __restrict in, double* __restrict out, long long begin, long long end) {
 #pragma omp simd
   for (long long i = begin; i < end; ++i) {
     double v = in[i];
@@ -216,7 +224,11 @@ class IoKernel final : public Kernel {
       ctx_->team.Run([&](Worker& worker) {
         const Range part = Partition(mine_.size(), worker.count(), worker.id());
         for (long long c = part.begin; c < part.end; c += kChunk) {
-          ComputeChunk(from, out, c, std::min(part.end, c + kChunk));
+          const long long end = std::min(part.end, c + kChunk);
+          if (from == out)
+            ComputeChunk(out, c, end);
+          else
+            ComputeChunk(from, out, c, end);
           if (between && worker.id() == 0) between(inner);
           worker.Checkpoint();
         }
