@@ -92,6 +92,7 @@ struct FinishedRunView {
   Shape shape;
   bool ok;  // verified
   const SampleTable& samples;
+  const std::vector<KernelResult>& results;  // the kernel's own (Kernel::Results)
 };
 
 // Figures a kernel derives from several of its runs (e.g. the io kernel's overlap of a

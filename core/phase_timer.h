@@ -10,8 +10,9 @@ namespace parlab {
 // compute: work; comm: sending/receiving (or posting); io: blocking file I/O; wait:
 // waiting for a request or a timed wait; lock_wait: waiting for the gil model's lock;
 // post: starting nonblocking I/O (incl. its buffer copy); test: inside MPI_Test progress
-// calls; idle: waiting for other ranks after this rank's own part was done.
-enum class Phase { kCompute = 0, kComm, kIo, kWait, kLockWait, kPost, kTest, kIdle, kCount };
+// calls; idle: waiting for other ranks after this rank's own part was done; sync:
+// MPI_File_sync / H5Fflush on the critical path (the device wait of fsync'd I/O).
+enum class Phase { kCompute = 0, kComm, kIo, kWait, kLockWait, kPost, kTest, kIdle, kSync, kCount };
 
 inline constexpr int kPhaseCount = static_cast<int>(Phase::kCount);
 
@@ -19,7 +20,7 @@ inline constexpr int kPhaseCount = static_cast<int>(Phase::kCount);
 // then one per phase. Names as they appear in reports.
 inline constexpr int kColumns = kPhaseCount + 1;
 inline constexpr std::array<std::string_view, kColumns> kSampleColumns = {
-    "total", "compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle"};
+    "total", "compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle", "sync"};
 
 inline double NowSeconds() {
   using Clock = std::chrono::steady_clock;

@@ -17,6 +17,9 @@ IoStage::IoStage(const RunSpec& spec, MPI_Comm comm, const Kernel& kernel) : ker
   options.layout = spec.io_stage->layout;
   options.dir = spec.io_stage->dir;
   options.sync = sync_ = spec.io_stage->sync;
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  options.progress = ResolveProgress(IoProgress::kAuto, {level, spec.model_info().event_loop()});
   snapshot_.resize(data.size());
   file_ = std::make_unique<CheckpointFile>(comm, options, data.size());
 }
@@ -25,8 +28,11 @@ void IoStage::AfterRepetition(PhaseTimer& timer) {
   if (!file_) return;
   const std::span<const std::byte> data = kernel_.CheckpointData();
   if (!file_->nonblocking()) {
-    auto scope = timer.Measure(Phase::kIo);
-    file_->Write(data.data());
+    {
+      auto scope = timer.Measure(Phase::kIo);
+      file_->Write(data.data());
+    }
+    auto scope = timer.Measure(Phase::kSync);
     if (sync_) file_->Sync();
     return;
   }
@@ -39,10 +45,16 @@ void IoStage::AfterRepetition(PhaseTimer& timer) {
 
 void IoStage::Complete(PhaseTimer& timer) {
   if (!pending_) return;
-  auto scope = timer.Measure(Phase::kWait);
-  file_->Wait();
-  if (sync_) file_->Sync();
+  const double start = NowSeconds();
+  const double sync_s = file_->Wait();  // the sync too, if asked (on the helper, if any)
+  timer.Add(Phase::kSync, sync_s);
+  timer.Add(Phase::kWait, NowSeconds() - start - sync_s);
   pending_ = false;
+}
+
+std::string IoStage::ProgressUsed() const {
+  if (!file_) return "";
+  return file_->nonblocking() ? kIoProgressNames.Name(file_->progress()) : "n/a (blocking)";
 }
 
 std::string IoStage::Verify() {

@@ -1,6 +1,7 @@
 // The optional checkpoint stage after each repetition of a compute kernel (io_stage in a
-// config): blocking modes write the kernel's state at once; nonblocking ones post it and
-// complete it during the next repetition.
+// config): blocking modes write the kernel's state at once; nonblocking ones copy it, post
+// it and complete it after the next repetition's compute, progressed meanwhile by the
+// automatic method (io/progress.h: a helper thread with MPI_THREAD_MULTIPLE).
 #pragma once
 
 #include <mpi.h>
@@ -28,6 +29,8 @@ class IoStage {
   void Complete(PhaseTimer& timer);
   // Reads the last checkpoint back; "" when it matches what was written.
   std::string Verify();
+  // The progress method of a nonblocking stage (auto: helper or test), "" without a stage.
+  std::string ProgressUsed() const;
 
  private:
   const Kernel& kernel_;

@@ -226,6 +226,7 @@ class RunMeasurement {
     outcome.work = kernel_->work();
     outcome.results = kernel_->Results();
     outcome.notes = kernel_->Notes();
+    if (!stage.ProgressUsed().empty()) outcome.notes["io_stage_progress"] = stage.ProgressUsed();
   }
 
   const RunSpec& spec_;

@@ -49,7 +49,8 @@ RunResult Analysis::Add(const RunSpec& spec, const RunOutcome& outcome, bool res
     auto& deriver = derivers_[kernel.name];
     if (!deriver) deriver = kernel.make_deriver();
     result.derived = deriver->Derive({spec.params, spec.model, spec.shape,
-                                      outcome.status == RunStatus::kOk, outcome.samples});
+                                      outcome.status == RunStatus::kOk, outcome.samples,
+                                      outcome.results});
   }
   return result;
 }

@@ -34,7 +34,9 @@ struct BackendTarget {
 class IoBackend {
  public:
   virtual ~IoBackend() = default;
-  // Blocking modes.
+  // Blocking modes; nonblocking modes write with the blocking form of their call here
+  // (write_at_all for iwrite_at_all), which a helper thread uses (progress = "helper").
+  // Must make no collective call on the run's communicator (only on the file's).
   virtual std::string Write(const void* data);
   // Nonblocking modes: start the write of `data` (kept valid until complete), then test or
   // wait for it.
@@ -52,6 +54,7 @@ struct IoModeInfo {
   const char* call;  // the library call that writes, as error messages name it
   const char* doc;
   bool nonblocking;  // written with Post + Test/Wait rather than Write
+  IoMode blocking_form;  // the blocking mode a nonblocking one is compared with (itself if blocking)
   std::uint64_t metadata_bytes;  // room the file needs beyond the data (space checks)
   // Why a write must not start without room for it (this library crashes on a failed
   // one), nullptr when a failure is reported cleanly after the fact.

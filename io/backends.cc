@@ -10,18 +10,23 @@ std::unique_ptr<IoBackend> OpenBlockingBackend(const BackendTarget&, std::string
 std::unique_ptr<IoBackend> OpenNonblockingBackend(const BackendTarget&, std::string* error);
 std::unique_ptr<IoBackend> OpenIndependentBackend(const BackendTarget&, std::string* error);
 std::unique_ptr<IoBackend> OpenHdf5Backend(const BackendTarget&, std::string* error);
+std::unique_ptr<IoBackend> OpenNonblockingIndependentBackend(const BackendTarget&, std::string* error);
 
 namespace {
 
+constexpr const char* kWaitCrashes = "a failing nonblocking write crashes MPI_Wait";
+
 const IoModeInfo kModes[] = {
-    {IoMode::kBlocking, "MPI_File_write_at_all", "write_at_all", false, 0, nullptr,
-     OpenBlockingBackend},
-    {IoMode::kNonblocking, "MPI_File_iwrite_at_all", "iwrite_at_all during compute", true, 0,
-     "a failing nonblocking write crashes MPI_Wait", OpenNonblockingBackend},
-    {IoMode::kIndependent, "MPI_File_write_at", "write_at", false, 0, nullptr,
-     OpenIndependentBackend},
-    {IoMode::kHdf5, "H5Dwrite", "collective H5Dwrite", false, 1 << 20,
+    {IoMode::kBlocking, "MPI_File_write_at_all", "write_at_all", false, IoMode::kBlocking, 0,
+     nullptr, OpenBlockingBackend},
+    {IoMode::kNonblocking, "MPI_File_iwrite_at_all", "iwrite_at_all during compute", true,
+     IoMode::kBlocking, 0, kWaitCrashes, OpenNonblockingBackend},
+    {IoMode::kIndependent, "MPI_File_write_at", "write_at", false, IoMode::kIndependent, 0,
+     nullptr, OpenIndependentBackend},
+    {IoMode::kHdf5, "H5Dwrite", "collective H5Dwrite", false, IoMode::kHdf5, 1 << 20,
      "a file HDF5 cannot flush crashes MPI_Finalize", OpenHdf5Backend},
+    {IoMode::kNonblockingIndependent, "MPI_File_iwrite_at", "iwrite_at during compute", true,
+     IoMode::kIndependent, 0, kWaitCrashes, OpenNonblockingIndependentBackend},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <system_error>
 #include <vector>
 
 #include "core/collective.h"
@@ -30,10 +31,19 @@ CheckpointFile::CheckpointFile(MPI_Comm comm, IoOptions options, std::uint64_t l
   file_system_ = FileSystemKey(scratch_.path());
   std::string error;
   backend_ = ModeInfo(options_.mode).open(target_, &error);
+  try {
+    if (backend_ && nonblocking())
+      progress_ = std::make_unique<WriteProgress>(*backend_, options_.progress, options_.sync);
+  } catch (const std::system_error& e) {
+    error = std::string("cannot start the I/O helper thread: ") + e.what();
+  }
   Agree(error);
 }
 
-CheckpointFile::~CheckpointFile() { backend_.reset(); }  // closes before the directory goes
+CheckpointFile::~CheckpointFile() {
+  progress_.reset();  // joins the helper thread, after its write in flight
+  backend_.reset();   // closes before the directory goes
+}
 
 void CheckpointFile::Agree(const std::string& error) {
   const double start = MPI_Wtime();
@@ -81,18 +91,21 @@ void CheckpointFile::CheckSpace() {
 }
 
 void CheckpointFile::Post(const void* data) {
-  CheckSpace();
-  Agree(backend_->Post(data));
+  if (!room_known_) CheckSpace();
+  const std::string error = progress_->Start(data);
+  // A collective write posted on this thread must not be waited for by some ranks only; a
+  // helper's errors (and an independent write's) are agreed on when it completes.
+  if (!UsesHelper(progress_->method())) Agree(error);
 }
 
-bool CheckpointFile::Test() {
-  bool done = false;
-  const std::string error = backend_->Test(&done);
-  if (!error.empty()) throw std::runtime_error(error);
-  return done;
-}
+bool CheckpointFile::Test() { return progress_->Poke(); }
 
-void CheckpointFile::Wait() { Agree(backend_->Wait()); }
+double CheckpointFile::Wait() {
+  const WriteProgress::Finished finished = progress_->Finish();
+  Agree(finished.error);
+  room_known_ = true;
+  return finished.sync_s;
+}
 
 void CheckpointFile::Sync() { Agree(backend_->Sync()); }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "io/backend.h"
+#include "io/progress.h"
 #include "io/scratch.h"
 
 namespace parlab {
@@ -23,6 +24,7 @@ struct IoOptions {
   bool sync = false;        // MPI_File_sync (H5Fflush) after each write, inside the timing
   bool keep_files = false;  // keep the scratch directory and its files
   IoHints hints;            // MPI_Info key/value pairs
+  IoProgress progress = IoProgress::kNone;  // nonblocking modes: resolved, never auto
 };
 
 class CheckpointFile {
@@ -34,11 +36,17 @@ class CheckpointFile {
   CheckpointFile& operator=(const CheckpointFile&) = delete;
 
   bool nonblocking() const { return ModeInfo(options_.mode).nonblocking; }
+  IoProgress progress() const { return progress_ ? progress_->method() : IoProgress::kNone; }
   void Write(const void* data);  // blocking modes
-  void Post(const void* data);   // nonblocking modes: starts the write
-  bool Test();                   // nonblocking: true once the write completed (local)
-  void Wait();                   // nonblocking: completes the write
-  void Sync();                   // MPI_File_sync / H5Fflush
+  // Nonblocking modes: starts the write of `data` (kept valid until Wait returns) by the
+  // progress method. Collective only where it must be: the room check before the first
+  // write, and the agreement after a post on this thread.
+  void Post(const void* data);
+  bool Test();  // nonblocking: MPI_Test (progress = test); true once complete (local)
+  // Nonblocking, collective: completes the write (and its sync, if the options ask for
+  // one, whose seconds on this thread it returns); every rank gets any rank's error.
+  double Wait();
+  void Sync();  // MPI_File_sync / H5Fflush
   // Collective: reads this rank's part back into `buffer`.
   void ReadBack(void* buffer);
 
@@ -61,6 +69,8 @@ class CheckpointFile {
   BackendTarget target_;
   std::string file_system_;  // FileSystemKey of the scratch directory
   std::unique_ptr<IoBackend> backend_;
+  std::unique_ptr<WriteProgress> progress_;  // nonblocking modes; destroyed before backend_
+  bool room_known_ = false;  // a write of these bytes completed: rewrites need no room
   double agree_seconds_ = 0;
 };
 

@@ -18,6 +18,8 @@ std::string MpiIoError(const std::string& call, const std::string& path, int cod
 }
 
 MpiIoFile::MpiIoFile(const BackendTarget& target, std::string* error) : target_(target) {
+  const std::uint64_t pieces = std::max<std::uint64_t>(1, (target.local_bytes + kMaxPiece - 1) / kMaxPiece);
+  MPI_Allreduce(&pieces, &most_pieces_, 1, MPI_UINT64_T, MPI_MAX, target.comm);
   const InfoHandle info = MakeInfo(target.hints);
   int code = MPI_SUCCESS;
   file_ = OpenMpiFile(target.comm, target.path, MPI_MODE_CREATE | MPI_MODE_RDWR, info.get(), &code);
@@ -28,6 +30,33 @@ MpiIoFile::MpiIoFile(const BackendTarget& target, std::string* error) : target_(
   MPI_File_set_errhandler(file_.get(), MPI_ERRORS_RETURN);
   const int truncate = MPI_File_set_size(file_.get(), 0);
   if (truncate != MPI_SUCCESS) *error = "cannot truncate " + target.path + ": " + MpiErrorText(truncate);
+}
+
+std::string MpiIoFile::WriteAtAll(const void* data) {
+  const auto* bytes = static_cast<const char*>(data);
+  std::string error;
+  for (std::uint64_t p = 0; p < most_pieces_; ++p) {
+    const std::uint64_t begin = std::min(target_.local_bytes, p * kMaxPiece);
+    const int count = static_cast<int>(std::min(kMaxPiece, target_.local_bytes - begin));
+    MPI_Status status;
+    const int code = MPI_File_write_at_all(file_.get(), static_cast<MPI_Offset>(target_.offset + begin),
+                                           bytes + begin, count, MPI_BYTE, &status);
+    if (error.empty()) error = CheckWritten("MPI_File_write_at_all", code, status, count);
+  }
+  return error;
+}
+
+std::string MpiIoFile::WriteAt(const void* data) {
+  const auto* bytes = static_cast<const char*>(data);
+  for (std::uint64_t begin = 0; begin < target_.local_bytes || begin == 0; begin += kMaxPiece) {
+    const int count = static_cast<int>(std::min(kMaxPiece, target_.local_bytes - begin));
+    MPI_Status status;
+    const int code = MPI_File_write_at(file_.get(), static_cast<MPI_Offset>(target_.offset + begin),
+                                       bytes + begin, count, MPI_BYTE, &status);
+    const std::string error = CheckWritten("MPI_File_write_at", code, status, count);
+    if (!error.empty() || target_.local_bytes == 0) return error;
+  }
+  return "";
 }
 
 std::string MpiIoFile::Sync() {

@@ -30,10 +30,16 @@ class MpiIoFile {
   std::string HintsInEffect() const;
   // Checks a write's status: "" when `count` bytes were written.
   std::string CheckWritten(const char* call, int code, const MPI_Status& status, int count) const;
+  // This rank's bytes with MPI_File_write_at_all (in pieces: every rank makes the same
+  // number of calls, agreed at open) or MPI_File_write_at. Neither makes a collective call
+  // on target.comm, so a helper thread may call them while the rank computes.
+  std::string WriteAtAll(const void* data);
+  std::string WriteAt(const void* data);
 
  private:
   BackendTarget target_;
   FileHandle file_;
+  std::uint64_t most_pieces_ = 1;  // the most pieces any rank of target.comm writes
 };
 
 }  // namespace parlab

@@ -1,19 +1,18 @@
 // Checkpoint I/O overlapped (or not) with compute: each repetition computes on a
 // rank-distributed array and writes it through MPI-IO or parallel HDF5 (io/checkpoint.h).
-// In nonblocking mode the write of a snapshot runs while the next compute sweeps do, and
-// progress comes from nothing (none), from MPI_Test between compute chunks (test), or from
-// a progress thread (thread).
+// In nonblocking modes the write of the state at the start of the repetition runs while
+// its compute does; how it progresses is the `progress` method (io/progress.h).
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <exception>
 #include <memory>
-#include <thread>
 
 #include "core/aligned_buffer.h"
 #include "core/collective.h"
 #include "core/files.h"
 #include "core/kernel.h"
+#include "core/mpi_util.h"
 #include "io/checkpoint.h"
 #include "io/hints.h"
 #include "io/overlap.h"
@@ -24,17 +23,22 @@ namespace {
 
 constexpr long long kChunk = 1 << 14;  // elements between progress checks
 
-enum class Progress { kNone, kTest, kThread };
-constexpr EnumNames<Progress, 3> kProgressNames{
-    {{{Progress::kNone, "none"}, {Progress::kTest, "test"}, {Progress::kThread, "thread"}}}};
-
-// CPU-bound work on one chunk: a dependent chain of multiply-adds per element.
+// CPU-bound work on one chunk: a dependent chain of multiply-adds per element, in place,
+// or from `in` into another array `out` while a write still reads `in`.
 void ComputeChunk(double* a, long long begin, long long end) {
 #pragma omp simd
   for (long long i = begin; i < end; ++i) {
     double v = a[i];
     for (int k = 0; k < 32; ++k) v = v * 0.999 + 0.001;
     a[i] = v;
+  }
+}
+void ComputeChunk(const double* __restrict in, double* __restrict out, long long begin, long long end) {
+#pragma omp simd
+  for (long long i = begin; i < end; ++i) {
+    double v = in[i];
+    for (int k = 0; k < 32; ++k) v = v * 0.999 + 0.001;
+    out[i] = v;
   }
 }
 
@@ -44,7 +48,7 @@ std::uint64_t Fnv1a(const unsigned char* bytes, std::size_t count) {
   return hash;
 }
 
-IoOptions OptionsOf(const KernelParams& params) {
+IoOptions OptionsOf(const KernelParams& params, const ProgressContext& context) {
   IoOptions options;
   options.mode = params.Choice("mode", kIoModeNames);
   options.layout = params.Choice("layout", kIoLayoutNames);
@@ -52,6 +56,7 @@ IoOptions OptionsOf(const KernelParams& params) {
   options.sync = params.Bool("sync");
   options.keep_files = params.Bool("keep_files");
   options.hints = ParseHints(params.String("hints"));
+  options.progress = ResolveProgress(params.Choice("progress", kIoProgressNames), context);
   return options;
 }
 
@@ -62,13 +67,11 @@ std::string Check(const KernelParams& params, const CheckContext& context) {
     return std::string("hints: ") + e.what();
   }
   const bool nonblocking = ModeInfo(params.Choice("mode", kIoModeNames)).nonblocking;
-  const Progress progress = params.Choice("progress", kProgressNames);
-  if (context.event_loop && (!nonblocking || progress == Progress::kThread))
-    return "the async model runs one thread that polls its pending I/O: use mode = "
-           "\"nonblocking\" with progress = \"test\" or \"none\"";
-  if (nonblocking && progress == Progress::kThread && context.thread_level < MPI_THREAD_MULTIPLE)
-    return "progress = \"thread\" needs MPI_THREAD_MULTIPLE, which this MPI library did not grant";
-  return "";
+  if (context.event_loop && !nonblocking)
+    return "the async model runs one thread that polls its pending I/O: use a nonblocking mode";
+  if (!nonblocking) return "";
+  return ProgressRefusal(params.Choice("progress", kIoProgressNames),
+                         {context.thread_level, context.event_loop});
 }
 
 std::string Preflight(const KernelParams& params) {
@@ -77,6 +80,18 @@ std::string Preflight(const KernelParams& params) {
   if (access(dir.c_str(), W_OK | X_OK) != 0)
     return "io dir = \"" + dir + "\": " + std::strerror(errno);
   return "";
+}
+
+// The CPUs this node's ranks of comm may run on (the union of their affinity masks) and
+// how many ranks the node holds: the core budget the overlap ceiling is computed from.
+std::pair<int, int> NodeCoresAndRanks(MPI_Comm comm) {
+  CommHandle node;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, node.out());
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof(mask), &mask) != 0) CPU_SET(0, &mask);
+  MPI_Allreduce(MPI_IN_PLACE, &mask, static_cast<int>(sizeof(mask)), MPI_BYTE, MPI_BOR, node.get());
+  return {CPU_COUNT(&mask), Size(node.get())};
 }
 
 class IoKernel final : public Kernel {
@@ -88,19 +103,19 @@ class IoKernel final : public Kernel {
     if (!refused.empty()) throw std::invalid_argument(refused);  // validation missed it
     ctx_ = &ctx;
     global_ = params.size();
-    options_ = OptionsOf(params);
-    progress_ = params.Choice("progress", kProgressNames);
+    options_ = OptionsOf(params, {level, ctx.team.event_loop()});
     test_interval_ = params.Int("test_interval");
     sweeps_ = params.Int("compute_sweeps");
     mine_ = Partition(global_, ctx.ranks, ctx.rank);
+    std::tie(node_cores_, node_ranks_) = NodeCoresAndRanks(ctx.comm);
     const auto n = static_cast<std::size_t>(mine_.size());
-    array_ = AlignedBuffer<double>(n);
-    snapshot_ = AlignedBuffer<double>(nonblocking() ? n : 0);
+    state_[0] = AlignedBuffer<double>(n);
+    state_[1] = AlignedBuffer<double>(nonblocking() ? n : 0);
     ctx.team.Run([&](Worker& worker) {
       const Range part = Partition(mine_.size(), worker.count(), worker.id());
       for (long long i = part.begin; i < part.end; ++i) {
-        array_[i] = static_cast<double>((mine_.begin + i) % 1000) * 0.001;
-        if (snapshot_.size() > 0) snapshot_[i] = 0.0;
+        state_[0][i] = static_cast<double>((mine_.begin + i) % 1000) * 0.001;
+        if (state_[1].size() > 0) state_[1][i] = 0.0;
       }
     });
     file_ = std::make_unique<CheckpointFile>(ctx.comm, options_, n * sizeof(double));
@@ -109,38 +124,41 @@ class IoKernel final : public Kernel {
 
   void Run(PhaseTimer& timer) override {
     if (!nonblocking()) return RunBlocking(timer);
+    // Double buffering instead of a snapshot copy: the write reads the state the previous
+    // repetition left, while this repetition's first sweep reads it too and writes the
+    // other buffer, which the later sweeps update in place.
+    double* in = state_[current_].data();
+    double* out = sweeps_ > 0 ? state_[1 - current_].data() : in;
     double start = NowSeconds();
-    std::memcpy(snapshot_.data(), array_.data(), array_.size() * sizeof(double));
-    if (progress_ == Progress::kThread) return RunWithProgressThread(timer, start);
-    file_->Post(snapshot_.data());
+    file_->Post(in);
     SplitIdle(timer, Phase::kPost, NowSeconds() - start);
-    if (progress_ == Progress::kTest) {
-      long long chunks = 0;
-      bool done = false;
-      Compute(timer, [&](PhaseTimer& t) {
-        if (done || ++chunks % test_interval_ != 0) return;
-        auto scope = t.Measure(Phase::kTest);
-        done = file_->Test();
-      });
-    } else {
-      Compute(timer, nullptr);
-    }
+    long long chunks = 0;
+    bool done = false;
+    const auto test = [&](PhaseTimer& t) {
+      if (done || ++chunks % test_interval_ != 0) return;
+      auto scope = t.Measure(Phase::kTest);
+      done = file_->Test();
+    };
+    Compute(timer, in, out, options_.progress == IoProgress::kTest ? test : Between());
     start = NowSeconds();
-    file_->Wait();
-    if (options_.sync) file_->Sync();
-    SplitIdle(timer, Phase::kWait, NowSeconds() - start);
+    const double sync_s = file_->Wait();
+    timer.Add(Phase::kSync, sync_s);
+    SplitIdle(timer, Phase::kWait, NowSeconds() - start - sync_s);
+    written_ = in;
+    if (out != in) current_ = 1 - current_;
   }
 
   Verification Verify() override {
-    const double* expected = nonblocking() ? snapshot_.data() : array_.data();
-    AlignedBuffer<double> back(array_.size());
-    std::memset(back.data(), 0xAB, back.size() * sizeof(double));
+    const double* expected = written_ != nullptr ? written_ : state_[0].data();
+    const std::size_t n = state_[0].size();
+    AlignedBuffer<double> back(n);
+    std::memset(back.data(), 0xAB, n * sizeof(double));
     file_->ReadBack(back.data());
     const auto* want = reinterpret_cast<const unsigned char*>(expected);
     const auto* got = reinterpret_cast<const unsigned char*>(back.data());
     long long wrong = 0;
-    for (std::size_t i = 0; i < back.size() * sizeof(double); ++i) wrong += want[i] != got[i];
-    const std::uint64_t mine = Fnv1a(got, back.size() * sizeof(double));
+    for (std::size_t i = 0; i < n * sizeof(double); ++i) wrong += want[i] != got[i];
+    const std::uint64_t mine = Fnv1a(got, n * sizeof(double));
     long long total_wrong = 0;
     MPI_Allreduce(&wrong, &total_wrong, 1, MPI_LONG_LONG, MPI_SUM, ctx_->comm);
     MPI_Allreduce(&mine, &checksum_, 1, MPI_UINT64_T, MPI_BXOR, ctx_->comm);
@@ -158,49 +176,34 @@ class IoKernel final : public Kernel {
             {"mismatched_bytes", static_cast<double>(wrong_), "byte",
              "bytes read back that differ from those written (must be 0)"},
             {"checksum", static_cast<double>(checksum_ >> 11), "1",
-             "XOR over ranks of the FNV-1a hash of the bytes read back, top 53 bits"}};
+             "XOR over ranks of the FNV-1a hash of the bytes read back, top 53 bits"},
+            {"node_cores", static_cast<double>(node_cores_), "1",
+             "CPUs the ranks on rank 0's node may run on (union of their affinity masks)"},
+            {"node_ranks", static_cast<double>(node_ranks_), "1", "ranks of this run on rank 0's node"}};
   }
 
   std::map<std::string, std::string> Notes() const override {
     return {{"hints_in_effect", hints_},
-            {"progress_used", nonblocking() ? kProgressNames.Name(progress_) : "n/a (blocking)"},
+            {"progress_used", nonblocking() ? kIoProgressNames.Name(file_ ? file_->progress() : options_.progress)
+                                            : "n/a (blocking)"},
             {"scratch_file", file_ ? file_->path() : ""}};
   }
 
  private:
+  using BetweenChunks = std::function<void(PhaseTimer&)>;
+  static BetweenChunks Between() { return nullptr; }
   double Bytes() const { return static_cast<double>(global_) * sizeof(double); }
   bool nonblocking() const { return ModeInfo(options_.mode).nonblocking; }
 
   void RunBlocking(PhaseTimer& timer) {
-    Compute(timer, nullptr);
-    const double start = NowSeconds();
-    file_->Write(array_.data());
-    if (options_.sync) file_->Sync();
+    Compute(timer, state_[0].data(), state_[0].data(), Between());
+    double start = NowSeconds();
+    file_->Write(state_[0].data());
     SplitIdle(timer, Phase::kIo, NowSeconds() - start);
-  }
-
-  // The progress thread drives the whole write: post, wait and sync happen on it (Open
-  // MPI's OMPIO does most of a collective write inside the post call itself).
-  void RunWithProgressThread(PhaseTimer& timer, double start) {
-    std::exception_ptr error;
-    std::thread progress([&] {
-      try {
-        file_->Post(snapshot_.data());
-        file_->Wait();
-        if (options_.sync) file_->Sync();
-      } catch (...) {
-        error = std::current_exception();
-      }
-    });
-    timer.Add(Phase::kPost, NowSeconds() - start);
-    Compute(timer, nullptr);
+    if (!options_.sync) return;
     start = NowSeconds();
-    progress.join();
-    // The progress thread's agreements ran beside the compute, not in this wait: all of the
-    // join is waiting for the write.
-    file_->TakeAgreeSeconds();
-    timer.Add(Phase::kWait, NowSeconds() - start);
-    if (error) std::rethrow_exception(error);
+    file_->Sync();
+    SplitIdle(timer, Phase::kSync, NowSeconds() - start);
   }
 
   // Time in the collective agreement after an I/O call is waiting for other ranks: idle.
@@ -210,16 +213,22 @@ class IoKernel final : public Kernel {
     timer.Add(phase, seconds - idle);
   }
 
-  // compute_sweeps passes over the array; `between` runs on the master thread between
-  // its chunks (progress tests), and its time is not counted as compute.
-  void Compute(PhaseTimer& timer, const std::function<void(PhaseTimer&)>& between) {
+  // compute_sweeps passes, the first from `in` into `out`, the others in place on `out`;
+  // `between` runs on the master thread between its chunks (progress tests), and its time
+  // is not counted as compute.
+  void Compute(PhaseTimer& timer, const double* in, double* out, const BetweenChunks& between) {
     PhaseTimer inner;
     const double start = NowSeconds();
     for (std::int64_t s = 0; s < sweeps_; ++s) {
+      const double* from = s == 0 ? in : out;
       ctx_->team.Run([&](Worker& worker) {
         const Range part = Partition(mine_.size(), worker.count(), worker.id());
         for (long long c = part.begin; c < part.end; c += kChunk) {
-          ComputeChunk(array_.data(), c, std::min(part.end, c + kChunk));
+          const long long end = std::min(part.end, c + kChunk);
+          if (from == out)
+            ComputeChunk(out, c, end);
+          else
+            ComputeChunk(from, out, c, end);
           if (between && worker.id() == 0) between(inner);
           worker.Checkpoint();
         }
@@ -232,84 +241,17 @@ class IoKernel final : public Kernel {
   RunContext* ctx_ = nullptr;
   long long global_ = 0;
   IoOptions options_;
-  Progress progress_ = Progress::kTest;
   std::int64_t test_interval_ = 1;
   std::int64_t sweeps_ = 0;
   Range mine_{0, 0};
-  AlignedBuffer<double> array_, snapshot_;
+  int node_cores_ = 1, node_ranks_ = 1;
+  AlignedBuffer<double> state_[2];
+  int current_ = 0;                  // the buffer holding the state
+  const double* written_ = nullptr;  // what the last nonblocking write wrote
   std::unique_ptr<CheckpointFile> file_;
   std::string hints_;
   long long wrong_ = 0;
   std::uint64_t checksum_ = 0;
-};
-
-double Min(const std::vector<double>& values) {
-  return *std::min_element(values.begin(), values.end());
-}
-
-// Pairs runs: remembers each blocking run's compute and I/O time, and gives each
-// nonblocking run with a matching blocking run before it its overlap figures.
-class OverlapDeriver final : public ResultDeriver {
- public:
-  DerivedFigures Derive(const FinishedRunView& run) override {
-    DerivedFigures figures;
-    if (!run.ok || run.samples.repetitions() == 0) return figures;
-    // Host noise only ever adds time, so the inputs are minima over repetitions: medians of
-    // separate runs can differ by more than the I/O time being hidden.
-    const std::vector<double> totals = run.samples.SlowestPerRepetition(0);
-    const std::vector<double> computes =
-        run.samples.SlowestPerRepetition(1 + static_cast<int>(Phase::kCompute));
-    std::vector<double> others(totals.size());
-    for (std::size_t i = 0; i < totals.size(); ++i) others[i] = std::max(0.0, totals[i] - computes[i]);
-    const double io = Min(others);
-    figures.results.push_back({"io_time", io, "s",
-                               "minimum over repetitions of the slowest rank's time not spent "
-                               "computing (I/O, posting, tests, waits)"});
-    const IoMode mode = run.params.Choice("mode", kIoModeNames);
-    if (mode == IoMode::kBlocking) {
-      blocking_[Key(run)] = {Min(computes), io};
-    } else if (ModeInfo(mode).nonblocking) {
-      AddOverlap(run, Min(totals), figures);
-    }
-    return figures;
-  }
-
- private:
-  struct Baseline {
-    double compute_s, io_s;
-  };
-
-  // The blocking run a nonblocking one is compared with: same model, shape and parameters
-  // but for how the write is issued and progressed.
-  static std::string Key(const FinishedRunView& run) {
-    return run.model + " " + std::to_string(run.shape.ranks) + "x" +
-           std::to_string(run.shape.threads) + " " + std::to_string(run.params.size()) + " " +
-           run.params.Text([](const std::string& name, const ParamValue&) {
-             return name != "mode" && name != "progress" && name != "test_interval";
-           });
-  }
-
-  void AddOverlap(const FinishedRunView& run, double total_s, DerivedFigures& figures) const {
-    const auto baseline = blocking_.find(Key(run));
-    if (baseline == blocking_.end()) {
-      figures.notes["overlap"] = "no blocking run of the same shape and parameters before this one";
-      return;
-    }
-    const Overlap o = ComputeOverlap(baseline->second.compute_s, baseline->second.io_s, total_s);
-    const std::string inputs = " Inputs are minima over repetitions of the slowest rank: "
-                               "blocking run's compute and other time, this run's total.";
-    figures.results.push_back({"overlap_hidden", o.hidden_s, "s",
-                               "blocking compute + blocking I/O - this run's time: time "
-                               "overlapped." + inputs});
-    figures.results.push_back({"overlap_vs_smaller", o.vs_smaller, "1",
-                               "hidden / min(compute, I/O) of the blocking run: share of the "
-                               "shorter activity hidden (1 = fully hidden)." + inputs});
-    figures.results.push_back({"overlap_vs_larger", o.vs_larger, "1",
-                               "hidden / max(compute, I/O) of the blocking run: 1 only when "
-                               "both are equal and fully overlapped." + inputs});
-  }
-
-  std::map<std::string, Baseline> blocking_;
 };
 
 KernelInfo IoKernelInfo() {
@@ -321,10 +263,12 @@ KernelInfo IoKernelInfo() {
                   kIoModeNames.All()},
                  {"layout", ParamType::kString, std::string("shared-file"),
                   "shared-file | file-per-rank", kIoLayoutNames.All()},
-                 {"progress", ParamType::kString, std::string("test"),
-                  "nonblocking progress: none | test (MPI_Test between compute chunks) | thread "
-                  "(a thread posts, waits for and syncs the write while the others compute)",
-                  kProgressNames.All()},
+                 {"progress", ParamType::kString, std::string("auto"),
+                  "nonblocking modes: auto (helper with MPI_THREAD_MULTIPLE, else test; the "
+                  "choice is note_progress_used) | none | test (MPI_Test between compute "
+                  "chunks) | thread (a helper thread posts and polls MPI_Test with sleeps) | "
+                  "helper (a helper thread writes with the blocking call)",
+                  kIoProgressNames.All()},
                  {"test_interval", ParamType::kInt, std::int64_t{1},
                   "compute chunks (16 Ki elements) between MPI_Test calls", {}, 1},
                  {"compute_sweeps", ParamType::kInt, std::int64_t{4},
@@ -337,7 +281,7 @@ KernelInfo IoKernelInfo() {
                   "MPI_Info hints, \"key=value;key=value\" (e.g. cb_nodes=1;romio_cb_write=enable)"}},
       .make = [] { return std::make_unique<IoKernel>(); },
       .has_event_loop = true,
-      .memory_per_rank = [](const KernelParams& p, int ranks) {  // array, snapshot, read-back
+      .memory_per_rank = [](const KernelParams& p, int ranks) {  // two states, read-back
         return 3.0 * 8 * static_cast<double>(p.size()) / ranks;
       },
       .bound = Bound::kIo,
@@ -346,7 +290,7 @@ KernelInfo IoKernelInfo() {
       .probe = [](MPI_Comm comm, const KernelParams& p) {
         return ProbeNonblockingIo(comm, p.String("dir"));
       },
-      .make_deriver = [] { return std::make_unique<OverlapDeriver>(); },
+      .make_deriver = MakeOverlapDeriver,
       .test_size = 5000};
 }
 

@@ -221,8 +221,8 @@ void WriteSamples(const h5::Handle& group, const FinishedRun& run, int world_ran
       "receiving, posting messages), io (blocking file I/O), wait (for requests or timed "
       "waits), lock_wait (mean seconds a thread waited for the gil model's lock), post "
       "(starting nonblocking I/O with its buffer copy), test (inside MPI_Test progress "
-      "calls), idle (waiting for other ranks after this rank's own part). Warm-ups are not "
-      "included.");
+      "calls), idle (waiting for other ranks after this rank's own part), sync (MPI_File_sync "
+      "or H5Fflush on the critical path: the device wait). Warm-ups are not included.");
   h5::SetAttribute(samples, "columns", SampleColumnNames());
   if (reps == 0) return;
   const bool mine = world_rank < run.outcome.ranks() && run.local_rows.size() == reps * kColumns;

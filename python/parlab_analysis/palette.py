@@ -7,7 +7,7 @@ UNKNOWN = "#999999"
 # The samples' phase columns in report order (docs/report.md), each with its colour.
 PHASE_COLOURS = {"compute": "#1f77b4", "comm": "#ff7f0e", "io": "#2ca02c", "wait": "#d62728",
                  "lock_wait": "#9467bd", "post": "#8c564b", "test": "#e377c2",
-                 "idle": "#7f7f7f"}
+                 "idle": "#7f7f7f", "sync": "#bcbd22"}
 PHASES = list(PHASE_COLOURS)
 
 

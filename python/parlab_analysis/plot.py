@@ -271,6 +271,11 @@ def make_plots(reports, out_dir):
         written += importlib.import_module(f".{name}", __package__).plots(reports, out_dir)
     written += _group_plots(reports, reports.runs, out_dir)
     written += weak_scaling(reports, reports.runs, out_dir)
+    from .plot_io import io_overlap
+    info = io_overlap(reports, os.path.join(out_dir, "io-overlap.png"), pyplot, save)
+    if info is not None:
+        info.update(kind="io", group=None)
+        written.append(info)
     return [w for w in written if w is not None]
 
 

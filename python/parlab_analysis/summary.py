@@ -22,12 +22,44 @@ def _percent(value):
     return f"{value:.1f} %" if math.isfinite(value) else "-"
 
 
-def rows(runs, ceilings=None):
+IO_COLUMN = "overlap / ceiling"
+
+
+def _io_figures(results):
+    """{(report, run): (overlap_vs_smaller, overlap_ceiling)} of nonblocking io runs."""
+    if results is None or not len(results):
+        return {}
+    wanted = results[results.name.isin(["overlap_vs_smaller", "overlap_ceiling"])]
+    figures = {}
+    for (report, run), group in wanted.groupby(["report", "run"]):
+        values = dict(zip(group.name, group.value))
+        figures[(report, run)] = (values.get("overlap_vs_smaller", math.nan),
+                                  values.get("overlap_ceiling", math.nan))
+    return figures
+
+
+def _io_cell(figures, run):
+    """The share of the shorter of compute and I/O a nonblocking run hid, beside the most
+    the core budget allows (a negative overlap is shown as measured, flagged)."""
+    overlap, ceiling = figures.get((run.report, run.run), (math.nan, math.nan))
+    if not math.isfinite(overlap):
+        return "-"
+    flag = " slower than blocking" if overlap < 0 else ""
+    return f"{overlap:.2f} / {ceiling:.2f}{flag}"
+
+
+def columns(results=None):
+    return COLUMNS + ([IO_COLUMN] if _io_figures(results) else [])
+
+
+def rows(runs, ceilings=None, results=None):
     """Grouped by node count (stable: experiment order within a node count). With the
     reports' ceilings, each run's % of the FP64 peak and of the DRAM bandwidth of its scope
-    (parlab_analysis.ceilings); "-" where the kernel counts no flops or bytes."""
+    (parlab_analysis.ceilings); "-" where the kernel counts no flops or bytes. With the
+    results table, nonblocking io runs get their overlap next to its ceiling."""
     from . import ceilings as against
 
+    figures = _io_figures(results)
     out = []
     for run in runs.sort_values("nodes", kind="stable").itertuples():
         roof = against.of_run(run, ceilings) if ceilings is not None else {}
@@ -40,7 +72,8 @@ def rows(runs, ceilings=None):
                     _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
                     _percent(roof.get("pct_peak", math.nan)),
                     _percent(roof.get("pct_dram", math.nan)),
-                    "yes" if run.status == "ok" else run.status])
+                    "yes" if run.status == "ok" else run.status]
+                   + ([_io_cell(figures, run)] if figures else []))
     return out
 
 
@@ -61,30 +94,31 @@ def best_placements(runs):
     return lines
 
 
-def render(runs, style="terminal", ceilings=None):
-    table = rows(runs, ceilings)
+def render(runs, style="terminal", ceilings=None, results=None):
+    table = rows(runs, ceilings, results)
+    header = columns(results)  # the io column only when there are io figures
     notes = best_placements(runs)
     if style == "csv":
         import csv
         import io
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(COLUMNS)
+        writer.writerow(header)
         writer.writerows(table)
         return buffer.getvalue()
     if style == "markdown":
-        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in table]
         lines += [""] + notes if notes else []
         return "\n".join(lines) + "\n"
-    widths = [max(len(str(r[i])) for r in [COLUMNS] + table) for i in range(len(COLUMNS))]
+    widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
     left = {0, 1, len(COLUMNS) - 1}
 
     def line(cells):
         return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    text = [line(COLUMNS), "-" * len(line(COLUMNS))]
+    text = [line(header), "-" * len(line(header))]
     text += [line(row) for row in table]
     text += [""] + notes if notes else []
     return "\n".join(text) + "\n"
@@ -102,7 +136,7 @@ def add_parser(subparsers):
 def run(args):
     from .report import load
     reports = load(args.reports)
-    print(render(reports.runs, args.style, reports.ceilings), end="")
+    print(render(reports.runs, args.style, reports.ceilings, reports.results), end="")
     if args.style == "terminal":  # the same answer as the page's, after the table
         from . import answer
         print("\n" + answer.render_terminal(reports), end="")

@@ -11,6 +11,7 @@
 #include "core/collective.h"
 #include "core/mpi_util.h"
 #include "harness/result.h"
+#include "io/backend.h"
 #include "harness/watchdog.h"
 #include "kernels/montecarlo.h"
 #include "report/hdf5_report.h"
@@ -169,7 +170,10 @@ TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
     const char* progress;
   };
   const Case cases[] = {{"blocking", "none"},    {"independent", "none"}, {"hdf5", "none"},
-                        {"nonblocking", "none"}, {"nonblocking", "test"}, {"nonblocking", "thread"}};
+                        {"nonblocking", "none"}, {"nonblocking", "test"}, {"nonblocking", "thread"},
+                        {"nonblocking", "auto"}, {"nonblocking", "helper"},
+                        {"nonblocking-independent", "auto"}, {"nonblocking-independent", "thread"},
+                        {"nonblocking-independent", "test"}};
   for (const char* layout : {"shared-file", "file-per-rank"}) {
     for (const Case& c : cases) {
       for (bool sync : {false, true}) {
@@ -183,6 +187,8 @@ TEST(MpiIo, EveryModeAndLayoutReadsBackWhatItWroteAndLeavesNoScratch) {
         EXPECT_EQ(r.status, RunStatus::kOk) << c.mode << "/" << c.progress << " " << layout << ": " << r.message;
         EXPECT_EQ(Result(r, "mismatched_bytes"), 0.0);
         EXPECT_EQ(Result(r, "bytes"), 10007.0 * 8);
+        if (std::string(c.progress) == "auto" && ModeInfo(*kIoModeNames.Find(c.mode)).nonblocking)
+          EXPECT_EQ(r.notes.at("progress_used"), "helper");  // MPI_THREAD_MULTIPLE is granted here
       }
     }
   }
@@ -209,6 +215,23 @@ TEST(MpiIo, AsyncPollsItsPendingWriteFromOneThread) {
   EXPECT_NE(wrong.message.find("the async model runs one thread"), std::string::npos);
 }
 
+// The last rank's helper thread fails its write: every rank's run is an error with that
+// rank's message, and no helper thread is left once the run is over.
+TEST(MpiIo, AFailingHelperThreadFailsTheRunOnEveryRankAndEndsWithIt) {
+  const int p = WorldSize();
+  const auto threads = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                         std::filesystem::directory_iterator());
+  };
+  const auto before = threads();
+  const RunOutcome r = Measure(MakeSpec("fault", p == 1 ? "serial" : "processes", {p, 1}, 1,
+                                        {{"mode", std::string("io_helper")}, {"sleep_ms", 5.0}}),
+                               MPI_COMM_WORLD);
+  EXPECT_EQ(r.status, RunStatus::kError);
+  EXPECT_NE(r.message.find("injected I/O helper fault"), std::string::npos) << r.message;
+  EXPECT_EQ(threads(), before) << "a helper thread outlived its run";
+}
+
 TEST(MpiIo, AMissingDirectoryIsAnErrorNamingTheFileOnEveryRank) {
   const int p = WorldSize();
   const RunOutcome r = Measure(MakeSpec("io", p == 1 ? "serial" : "processes", {p, 1}, 1000,
@@ -224,7 +247,7 @@ TEST(MpiIo, StageAfterComputeKernelsReadsBackEveryMode) {
   const int p = WorldSize();
   const std::string model = p == 1 ? "serial" : "processes";
   const std::string dir = BroadcastString(MPI_COMM_WORLD, ::testing::TempDir());
-  for (const char* stage : {"blocking", "nonblocking", "independent", "hdf5"}) {
+  for (const char* stage : {"blocking", "nonblocking", "independent", "hdf5", "nonblocking-independent"}) {
     for (const auto& [kernel, size] : std::vector<std::pair<std::string, std::int64_t>>{
              {"stencil", 29}, {"triad", 3001}, {"dgemm", 31}}) {
       RunSpec spec = MakeSpec(kernel, model, {p, 1}, size, {}, 3);
@@ -236,7 +259,9 @@ TEST(MpiIo, StageAfterComputeKernelsReadsBackEveryMode) {
       const RunOutcome r = Measure(spec, MPI_COMM_WORLD);
       if (!Root()) continue;
       EXPECT_EQ(r.status, RunStatus::kOk) << kernel << " " << stage << ": " << r.message;
-      const int io_column = 1 + static_cast<int>(std::string(stage) == "nonblocking" ? Phase::kPost : Phase::kIo);
+      if (std::string(stage) == "nonblocking") EXPECT_EQ(r.notes.at("io_stage_progress"), "helper");
+      const bool posted = ModeInfo(*kIoModeNames.Find(stage)).nonblocking;
+      const int io_column = 1 + static_cast<int>(posted ? Phase::kPost : Phase::kIo);
       EXPECT_GT(r.samples.At(0, 0, io_column), 0.0) << kernel << " " << stage;  // I/O was timed
     }
   }
