@@ -26,24 +26,42 @@ std::string CommandLine(int argc, char** argv) {
   return line;
 }
 
+void AddRunCommand(CLI::App& app, RunOptions& options) {
+  CLI::App* run = app.add_subcommand("run", "run an experiment and write its HDF5 report");
+  run->add_option("config", options.config, "experiment file (TOML)")->required();
+  run->add_option("-o,--output", options.output, "report path (overrides [experiment].output)");
+  run->add_flag("-q,--quiet", options.quiet, "no progress lines on stderr");
+  run->add_flag("--dry-run", options.dry_run, "validate and list the runs, measure nothing");
+  run->add_flag("--json", options.json, "with --dry-run: the runs and shapes as JSON");
+  run->add_option("--shape", options.shape, "only the runs of this RANKSxTHREADS shape");
+  run->add_flag("--resume", options.resume,
+                "continue an experiment that was stopped or crashed: runs finished in "
+                "<output>.journal are kept, only the others are measured");
+  run->add_flag("--probe", options.probe,
+                "measure the machine's ceilings again instead of reading the per-host cache");
+}
+
+CLI::App* AddPlanCommand(CLI::App& app, PlanOptions& options) {
+  CLI::App* plan = app.add_subcommand(
+      "plan", "the CPUs every rank and thread of every shape and placement would use, per node");
+  plan->add_option("config", options.config, "experiment file (TOML)")->required();
+  plan->add_option("--topology", options.topology,
+                   "an hwloc XML file or a synthetic machine such as 'pack:2 numa:2 core:8 pu:2' "
+                   "(default: this machine; HWLOC_SYNTHETIC and HWLOC_XMLFILE are honoured)");
+  plan->add_option("--ranks-per-node", options.ranks_per_node,
+                   "ranks per node of the launch (default: the launch's; one rank: one node)")
+      ->check(CLI::Range(1, 1 << 20));
+  plan->add_flag("--json", options.json, "the plans as JSON");
+  return plan;
+}
+
 int Main(int argc, char** argv, int thread_level) {
   MPI_Comm world = MPI_COMM_WORLD;
   const bool root = Rank(world) == 0;
   CLI::App app{"parlab: measure how work should be parallelised (MPI ranks x OpenMP threads)"};
   app.require_subcommand(1);
   RunOptions run_options;
-  CLI::App* run = app.add_subcommand("run", "run an experiment and write its HDF5 report");
-  run->add_option("config", run_options.config, "experiment file (TOML)")->required();
-  run->add_option("-o,--output", run_options.output, "report path (overrides [experiment].output)");
-  run->add_flag("-q,--quiet", run_options.quiet, "no progress lines on stderr");
-  run->add_flag("--dry-run", run_options.dry_run, "validate and list the runs, measure nothing");
-  run->add_flag("--json", run_options.json, "with --dry-run: the runs and shapes as JSON");
-  run->add_option("--shape", run_options.shape, "only the runs of this RANKSxTHREADS shape");
-  run->add_flag("--resume", run_options.resume,
-                "continue an experiment that was stopped or crashed: runs finished in "
-                "<output>.journal are kept, only the others are measured");
-  run->add_flag("--probe", run_options.probe,
-                "measure the machine's ceilings again instead of reading the per-host cache");
+  AddRunCommand(app, run_options);
   std::vector<std::string> validate_paths;
   CLI::App* validate = app.add_subcommand("validate", "check experiment files, run nothing");
   validate->add_option("config", validate_paths, "experiment file(s) (TOML)")->required();
@@ -58,16 +76,7 @@ int Main(int argc, char** argv, int thread_level) {
   check->add_option("--seconds", check_seconds, "how long to watch steal time, clock and processes")
       ->check(CLI::Range(0.1, 600.0));
   PlanOptions plan_options;
-  CLI::App* plan = app.add_subcommand(
-      "plan", "the CPUs every rank and thread of every shape and placement would use, per node");
-  plan->add_option("config", plan_options.config, "experiment file (TOML)")->required();
-  plan->add_option("--topology", plan_options.topology,
-                   "an hwloc XML file or a synthetic machine such as 'pack:2 numa:2 core:8 pu:2' "
-                   "(default: this machine; HWLOC_SYNTHETIC and HWLOC_XMLFILE are honoured)");
-  plan->add_option("--ranks-per-node", plan_options.ranks_per_node,
-                   "ranks per node of the launch (default: the launch's; one rank: one node)")
-      ->check(CLI::Range(1, 1 << 20));
-  plan->add_flag("--json", plan_options.json, "the plans as JSON");
+  CLI::App* plan = AddPlanCommand(app, plan_options);
   std::string primitives_output;
   bool spawned_child = false;
   CLI::App* primitives = app.add_subcommand(

@@ -6,6 +6,9 @@ packages=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libopenblas-dev
   libgtest-dev libgmock-dev
+  libhwloc-dev hwloc  # topology, placement and binding (machine/)
+  libpython3-dev  # the python kernel embeds CPython
+  python3-venv python3-pip  # the analysis package installed into a venv (python.install)
   clang libclang-rt-14-dev libomp-14-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest
