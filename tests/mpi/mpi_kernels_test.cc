@@ -118,7 +118,7 @@ TEST(MpiStencil, DistributedResultEqualsSerialForEveryStyleDecompositionAndExcha
 }
 
 TEST(MpiStencil, PartitionedIsRecordedAsSkippedWithTheReasonOnAnMpi3Library) {
-  const auto& [model, shape] = WorldShapes()[1];
+  const auto [model, shape] = WorldShapes()[1];  // a copy: WorldShapes() is a temporary
   const RunOutcome r =
       Measure(MakeSpec("stencil", model, shape, 16, {{"threading", std::string("partitioned")}}),
               MPI_COMM_WORLD);
