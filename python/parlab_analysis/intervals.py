@@ -95,14 +95,16 @@ def speedup_interval(baseline, times, baseline_rounds=None, rounds=None, level=C
 
 
 def rounds_to_settle(interval, threshold, rounds_done):
-    """How many rounds in all would likely put the interval on one side of `threshold`
-    (its width shrinks as 1/sqrt(n)); None when it already is or cannot be told."""
+    """How many rounds in all would likely put the interval on one side of `threshold`:
+    the interval's reach towards the threshold shrinks as 1/sqrt(n) until it no longer
+    crosses it. None when it already is on one side or cannot be told."""
     if not interval.covered or rounds_done <= 0:
         return None
-    half = (interval.high - interval.low) / 2
-    distance = abs(interval.estimate - threshold)
     if interval.low > threshold or interval.high < threshold:
         return None
-    if distance <= 0 or half <= 0:
+    reach = interval.high - interval.estimate if threshold >= interval.estimate \
+        else interval.estimate - interval.low
+    distance = abs(interval.estimate - threshold)
+    if distance <= 0 or reach <= 0:
         return None
-    return int(math.ceil(rounds_done * (half / distance) ** 2))
+    return max(rounds_done + 1, int(math.ceil(rounds_done * (reach / distance) ** 2)))

@@ -59,7 +59,7 @@ def test_relative_half_width_and_settling():
     interval = intervals.Interval(2.0, 1.9, 2.1, True)
     assert math.isclose(interval.relative_half_width(), 0.05)
     assert math.isinf(intervals.Interval(2.0, 1.9, 2.1, False).relative_half_width())
-    assert intervals.rounds_to_settle(intervals.Interval(1.6, 1.2, 1.9, True), 1.5, 10) == 123
+    assert intervals.rounds_to_settle(intervals.Interval(1.6, 1.2, 1.9, True), 1.5, 10) == 160
 
 
 @pytest.mark.skipif(not os.path.exists(REPORT), reason="PARLAB_TINY_REPORT not set")

@@ -44,7 +44,7 @@ def test_speedup_spread_is_the_interval_of_paired_round_ratios():
 
 def test_an_inconclusive_verdict_says_how_many_rounds_would_settle_it():
     assert v.settle_hint((1.2, 1.6, 1.9), 1.5, 10) == \
-        "about 123 rounds (now 10) would likely settle it"
+        "about 160 rounds (now 10) would likely settle it"
     assert v.settle_hint((1.6, 1.8, 2.0), 1.5, 10) == ""  # settled already
 
 
