@@ -121,7 +121,7 @@ TEST_F(Report, EveryRunHasSamplesOfRepetitionsByRanksByPhases) {
     H5Sget_simple_extent_dims(space, dims, nullptr);
     EXPECT_EQ(dims[0], static_cast<hsize_t>(reps)) << name;
     EXPECT_EQ(dims[1], static_cast<hsize_t>(ranks)) << name;
-    EXPECT_EQ(dims[2], 9u) << name;  // total + 8 phases, named by the 'columns' attribute
+    EXPECT_EQ(dims[2], 10u) << name;  // total + 9 phases, named by the 'columns' attribute
     const hsize_t columns = dims[2];
     std::vector<double> values(dims[0] * dims[1] * dims[2]);
     H5Dread(samples, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
