@@ -297,7 +297,7 @@ def lesson_rows(reports):
     from . import lesson
 
     report = lessons.report.iloc[0]  # the first lesson report given, on its own runs
-    return lesson.rows(reports.select(reports.runs.report == report), reports.calibration(report))
+    return lesson.rows(reports.select(reports.runs.report == report))
 
 
 def winner_lines(group_list):

@@ -88,9 +88,12 @@ run_case full-per-rank-nonblocking "$work/full" \
   "MPI_File_iwrite_at_all not attempted on $scratch\\.rank[01]\\.dat: [0-9]+ more bytes needed by the ranks writing to this file system" \
   "$(printf 'mode = "nonblocking"\nlayout = "file-per-rank"')" 200000
 
-# The report's own disk fills up part-way (about 600 KiB left; config/tiny.toml needs more).
+# The report's own disk fills up part-way (about 600 KiB left; config/tiny.toml needs more:
+# its report is about 830 KiB). A file system of its own, large enough for the resumed run.
 rm -rf "${work:?}"/full/*
-head -c 400000 /dev/zero > "$work/full/filler"
+umount "$work/full" && mount -t tmpfs -o size=3m tmpfs "$work/full" ||
+  { echo "FAIL: cannot mount the report's tmpfs"; exit 1; }
+head -c 2500000 /dev/zero > "$work/full/filler"
 report=$work/full/tiny.h5
 source_dir=$(dirname "$(realpath "$0")")/../..
 timeout 300 "${mpirun[@]}" -n 2 "$parlab" run "$source_dir/config/tiny.toml" -o "$report" -q \

@@ -26,7 +26,7 @@ def io_report(path):
 
 def test_summary_shows_overlap_next_to_its_ceiling_and_flags_a_negative_one(tmp_path):
     reports = load(io_report(tmp_path / "io.h5"))
-    text = summary.render(reports.runs, "terminal", reports.results).splitlines()
+    text = summary.render(reports.runs, "terminal", results=reports.results).splitlines()
     assert text[0].rstrip().endswith(summary.IO_COLUMN)
     assert text[2].rstrip().endswith("-")  # the blocking run has no overlap
     assert text[3].rstrip().endswith("0.75 / 0.50")
@@ -35,7 +35,7 @@ def test_summary_shows_overlap_next_to_its_ceiling_and_flags_a_negative_one(tmp_
     write_report(tmp_path / "triad.h5", [dict(kernel="triad", size=10, model="serial", ranks=1, threads=1,
                                               cell_times=[1.0])])
     plain = load(str(tmp_path / "triad.h5"))
-    assert summary.IO_COLUMN not in summary.render(plain.runs, "csv", plain.results)
+    assert summary.IO_COLUMN not in summary.render(plain.runs, "csv", results=plain.results)
 
 
 def test_io_plot_draws_one_stacked_bar_per_run(tmp_path):
