@@ -72,6 +72,7 @@ cat > slow.toml <<'TOML'
 name = "slow"
 repetitions = 2
 warmups = 0
+interleave = false  # runs reach the report one by one, so the stop lands between them
 [[run]]
 kernel = "wait"
 models = ["serial"]

@@ -28,6 +28,8 @@ class Parlab(CMakePackage):
             description="Tune for the build machine (-march=native); Spack's target= "
             "already sets the architecture flags")
     variant("werror", default=False, description="Treat compiler warnings as errors")
+    variant("python", default=True,
+            description="The python kernel: real CPython tasks in an embedded interpreter")
     variant("fuzz", default=False,
             description="Instrument for libFuzzer and build the config fuzzer (clang)")
     variant("sanitize", values=any_combination_of("address", "undefined", "thread"),
@@ -54,6 +56,7 @@ class Parlab(CMakePackage):
 
     # parlab-analyze and parlab-sweep (installed Python scripts and package).
     depends_on("python@3.9:", type="run")
+    depends_on("python@3.9:", type=("build", "link", "run"), when="+python")  # embedded
     depends_on("py-h5py", type="run")
     depends_on("py-numpy", type="run")
     depends_on("py-pandas", type="run")
@@ -65,6 +68,7 @@ class Parlab(CMakePackage):
         return [
             self.define_from_variant("PARLAB_NATIVE", "native"),
             self.define_from_variant("PARLAB_WERROR", "werror"),
+            self.define_from_variant("PARLAB_PYTHON", "python"),
             self.define_from_variant("PARLAB_FUZZ", "fuzz"),
             self.define("PARLAB_SANITIZE", ",".join(sanitizers)),
             self.define("PARLAB_TESTS", self.run_tests),
