@@ -86,7 +86,10 @@ def page(paths):
                       f"</h{s.level}>{s.body}</section>" for s in sections)
     names = ", ".join(html.escape(p) for p in paths)
     experiments = ", ".join(html.escape(e) for e in dict.fromkeys(reports.status.experiment))
-    statuses = "; ".join(html.escape(f"{s.status}") for s in reports.status.itertuples())
+    # Unfinished reports are named with their status; complete ones need no word.
+    unfinished = [f"{s.report}: {s.status}" for s in reports.status.itertuples()
+                  if s.status != "complete"]
+    statuses = html.escape("; ".join(unfinished) if unfinished else "complete")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>parlab report: {experiments}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
