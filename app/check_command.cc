@@ -13,6 +13,7 @@
 
 #include "app/commands.h"
 #include "core/files.h"
+#include "core/meminfo.h"
 #include "core/mpi_util.h"
 #include "harness/machine_state.h"
 
@@ -162,17 +163,10 @@ Finding BusyProcesses(const Window& w) {
 }
 
 Finding Memory() {
-  std::istringstream in(ReadOrEmpty("/proc/meminfo"));
-  double total = 0, available = 0;
-  for (std::string key; in >> key;) {
-    double value = 0;
-    in >> value;
-    if (key == "MemTotal:") total = value;
-    if (key == "MemAvailable:") available = value;
-    in.ignore(64, '\n');
-  }
+  const double total = MemTotalBytes(), available = MemAvailableBytes();
   if (total <= 0) return {Level::kNote, "memory not visible", "", ""};
-  const std::string what = fmt::format("{:.1f} GiB of {:.1f} GiB memory available", available / (1 << 20), total / (1 << 20));
+  const std::string what = fmt::format("{:.1f} GiB of {:.1f} GiB memory available",
+                                       available / (1 << 30), total / (1 << 30));
   if (available / total >= 0.2) return {Level::kOk, what, "", ""};
   return {Level::kWarn, what, "large working sets may swap or hit the page cache's limits",
           "free memory, or use smaller sizes"};

@@ -15,6 +15,7 @@
 #include "app/config.h"
 #include "app/preflight.h"
 #include "core/files.h"
+#include "core/meminfo.h"
 #include "core/collective.h"
 #include "core/mpi_util.h"
 #include "harness/engine.h"
@@ -95,23 +96,12 @@ void CheckLaunch(MPI_Comm world, int thread_level, const Experiment& experiment,
                                       "MPI_THREAD_FUNNELED", ThreadLevelName(thread_level)));
 }
 
-double AvailableMemoryBytes() {
-  std::ifstream in("/proc/meminfo");
-  for (std::string key; in >> key;) {
-    double kilobytes = 0;
-    in >> kilobytes;
-    if (key == "MemAvailable:") return kilobytes * 1024;
-    in.ignore(256, '\n');
-  }
-  return 0;
-}
-
 // Refuses a run whose ranks on one node would need more memory than the node has
 // available (MemAvailable), naming both figures. Collective.
 void CheckMemory(MPI_Comm world, const Experiment& experiment) {
   const std::vector<int> leaders = NodeLeaders(world);
   const int my_node = leaders[static_cast<std::size_t>(Rank(world))];
-  const double available = AvailableMemoryBytes();
+  const double available = MemAvailableBytes();
   std::string error;
   for (const RunSpec& spec : experiment.runs) {
     const KernelInfo& info = spec.kernel_info();

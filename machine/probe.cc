@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/collective.h"
+#include "core/meminfo.h"
 #include "core/mpi_util.h"
 #include "machine/ceilings_cache.h"
 #include "machine/scope_probe.h"
@@ -20,17 +21,6 @@ namespace {
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-double MemAvailableBytes() {
-  std::ifstream in("/proc/meminfo");
-  for (std::string key; in >> key;) {
-    double kilobytes = 0;
-    in >> kilobytes;
-    if (key == "MemAvailable:") return kilobytes * 1024;
-    in.ignore(256, '\n');
-  }
-  return 0;
 }
 
 std::string UtcText(std::time_t when) {
