@@ -68,7 +68,11 @@ FinishedRuns ReadJournal(const std::string& path, const Experiment& experiment) 
     const bool last = in.peek() == std::istringstream::traits_type::eof();
     const nlohmann::json entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (number == 1) {
-      if (!entry.is_object() || entry.value("parlab_journal", 0) != kJournalVersion)
+      // json::value() throws on a mistyped field: the type is checked before the value.
+      const bool ours = entry.is_object() && entry.contains("parlab_journal") &&
+                        entry["parlab_journal"].is_number_integer() &&
+                        entry["parlab_journal"].get<long long>() == kJournalVersion;
+      if (!ours)
         throw ConfigError(fmt::format("{}: not a parlab journal (version {}): move it away to "
                                       "start the experiment afresh", path, kJournalVersion));
       continue;

@@ -234,6 +234,17 @@ TEST_F(JournalTest, OtherFilesAreNotJournals) {
   EXPECT_NE(ExpectLoadError(path_, experiment_).find("not a parlab journal"), std::string::npos);
 }
 
+TEST_F(JournalTest, AMistypedVersionIsNotAJournal) {
+  // Found by fuzz.libfuzzer_journal: a version given as a string escaped as a json type_error.
+  for (const char* header : {"{\"parlab_journal\": \"3\"}\n", "{\"parlab_journal\": 3.5}\n",
+                             "{\"parlab_journal\": null}\n"}) {
+    std::filesystem::remove(path_);
+    AppendRaw(header);
+    EXPECT_NE(ExpectLoadError(path_, experiment_).find("not a parlab journal"), std::string::npos)
+        << header;
+  }
+}
+
 TEST_F(JournalTest, RemoveDeletesTheFile) {
   RunJournal journal(MPI_COMM_WORLD, path_, experiment_, {});
   EXPECT_TRUE(std::filesystem::exists(path_));
