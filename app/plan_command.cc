@@ -66,15 +66,7 @@ std::vector<Topology> LoadTopologies(MPI_Comm world, const PlanOptions& options)
                 ? LoadXml(options.topology)
                 : LoadSynthetic(options.topology)};
   }
-  std::string error;
-  Topology machine;
-  try {
-    machine = LoadThisMachine();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  AgreeOrThrow(world, error);
-  const NodeTopologies nodes = GatherNodeTopologies(world, machine);
+  const NodeTopologies nodes = GatherThisMachine(world);
   std::vector<Topology> out;
   for (const nlohmann::json& entry : nodes.all) out.push_back(TopologyFromJson(entry));
   return out;

@@ -59,15 +59,7 @@ std::string ProcBindName(omp_proc_bind_t bind) {
 
 // Before any binding: every node's topology within the CPUs its ranks were launched on.
 void CollectTopology(MPI_Comm world, Environment& env) {
-  std::string error;
-  Topology machine;
-  try {
-    machine = LoadThisMachine();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  AgreeOrThrow(world, error);
-  NodeTopologies nodes = GatherNodeTopologies(world, machine);
+  NodeTopologies nodes = GatherThisMachine(world);
   env.topology = std::move(nodes.mine);
   env.node = nodes.node;
   const nlohmann::json all(nodes.all);

@@ -291,4 +291,16 @@ NodeTopologies GatherNodeTopologies(MPI_Comm world, const Topology& machine) {
   return result;
 }
 
+NodeTopologies GatherThisMachine(MPI_Comm world) {
+  std::string error;
+  Topology machine;
+  try {
+    machine = LoadThisMachine();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  AgreeOrThrow(world, error);
+  return GatherNodeTopologies(world, machine);
+}
+
 }  // namespace parlab

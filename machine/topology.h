@@ -84,5 +84,8 @@ struct NodeTopologies {
   std::vector<nlohmann::json> all;  // world rank 0 only
 };
 NodeTopologies GatherNodeTopologies(MPI_Comm world, const Topology& machine);
+// The same for the machine each rank runs on (LoadThisMachine); when any rank cannot read
+// its machine, every rank throws the first rank's message.
+NodeTopologies GatherThisMachine(MPI_Comm world);
 
 }  // namespace parlab

@@ -68,6 +68,27 @@ inline RunOutcome Measure(const RunSpec& spec, MPI_Comm comm) {
                       {spec.shape.ranks, spec.shape.threads, spec.max_repetitions});
 }
 
+// A run of the python kernel's `task` (kernels/python_tasks.py).
+inline RunSpec PythonTask(const std::string& task, const std::string& model, Shape shape,
+                          std::int64_t size, std::map<std::string, ParamValue> params = {},
+                          int repetitions = 2) {
+  params["task"] = task;
+  return MakeSpec("python", model, shape, size, std::move(params), repetitions);
+}
+
+// A run of the user's Python `function` (a coroutine under async) in the file `module`.
+inline RunSpec PythonUserTask(const std::string& module, const std::string& function,
+                              const std::string& model, Shape shape, std::int64_t size,
+                              int repetitions = 2) {
+  const char* key = model == "async" ? "coroutine" : "function";
+  return PythonTask("user", model, shape, size, {{"module", module}, {key, function}},
+                    repetitions);
+}
+
+inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 inline double Result(const RunOutcome& outcome, const std::string& name) {
   for (const auto& r : outcome.results)
     if (r.name == name) return r.value;

@@ -42,17 +42,23 @@ class _Where:
         return AnalysisError(f"{place}: {message}")
 
 
-def _integer(attrs, key, where, minimum=None, default=None):
+def _numeric(attrs, key, where, kind):
+    """The attribute as a real (not boolean) number; `kind` names what it must be."""
     if key not in attrs:
-        if default is not None:
-            return default
         raise where.error(f"attribute '{key}' is missing")
     value = attrs[key]
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float,
                                                                       np.floating)):
-        raise where.error(f"attribute '{key}' must be a whole number, got {text(value)!r}")
+        raise where.error(f"attribute '{key}' must be {kind}, got {text(value)!r}")
+    return value
+
+
+def _integer(attrs, key, where, minimum=None, default=None):
+    if key not in attrs and default is not None:
+        return default
+    value = _numeric(attrs, key, where, "a whole number")
     if not math.isfinite(value) or value != int(value):
         raise where.error(f"attribute '{key}' must be a whole number, got {value!r}")
     if minimum is not None and value < minimum:
@@ -61,15 +67,7 @@ def _integer(attrs, key, where, minimum=None, default=None):
 
 
 def _number(attrs, key, where, positive=False):
-    if key not in attrs:
-        raise where.error(f"attribute '{key}' is missing")
-    value = attrs[key]
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float,
-                                                                      np.floating)):
-        raise where.error(f"attribute '{key}' must be a number, got {text(value)!r}")
-    value = float(value)
+    value = float(_numeric(attrs, key, where, "a number"))
     if math.isnan(value) or math.isinf(value) or value < 0 or (positive and value == 0):
         need = "a positive" if positive else "a non-negative"
         raise where.error(f"attribute '{key}' must be {need} finite number, got {value!r}")

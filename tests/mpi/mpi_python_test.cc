@@ -14,8 +14,10 @@
 namespace parlab {
 namespace {
 
-using testing_util::MakeSpec;
+using testing_util::Contains;
 using testing_util::Measure;
+using testing_util::PythonTask;
+using testing_util::PythonUserTask;
 using testing_util::Result;
 
 bool g_hang_left_on_last_rank = false;
@@ -30,28 +32,12 @@ std::vector<std::pair<std::string, Shape>> WorldShapes() {
   return {{"processes", {p, 1}}, {"hybrid", {p, 2}}, {"async", {p, 1}}};
 }
 
-RunSpec Task(const std::string& task, const std::string& model, Shape shape, std::int64_t size,
-             std::map<std::string, ParamValue> params = {}, int repetitions = 2) {
-  params["task"] = task;
-  return MakeSpec("python", model, shape, size, std::move(params), repetitions);
-}
-
 // Rank 0 writes the module; every rank reads the same file (one machine).
 std::string WriteModule(const std::string& name, const std::string& source) {
   std::string path = ::testing::TempDir() + "parlab-mpi-python-" + name + ".py";
   if (Root()) std::ofstream(path) << source;
   MPI_Barrier(MPI_COMM_WORLD);
   return path;
-}
-
-RunSpec User(const std::string& path, const std::string& function, const std::string& model,
-             Shape shape, std::int64_t size, int repetitions = 2) {
-  const char* key = model == "async" ? "coroutine" : "function";
-  return Task("user", model, shape, size, {{"module", path}, {key, function}}, repetitions);
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 TEST(MpiPython, EveryTaskVerifiesOnEveryShapeWithSizesNotDivisibleByTheRanks) {
@@ -66,7 +52,7 @@ TEST(MpiPython, EveryTaskVerifiesOnEveryShapeWithSizesNotDivisibleByTheRanks) {
   for (const auto& [task, params] : tasks) {
     for (const auto& [model, shape] : WorldShapes()) {
       const std::int64_t size = task == "count" || Contains(task, "counter") ? 10007 : 13;
-      const RunOutcome r = Measure(Task(task, model, shape, size, params), MPI_COMM_WORLD);
+      const RunOutcome r = Measure(PythonTask(task, model, shape, size, params), MPI_COMM_WORLD);
       if (!Root()) continue;  // the record is complete on rank 0
       EXPECT_EQ(r.status, RunStatus::kOk) << task << " " << model << ": " << r.message;
       EXPECT_EQ(r.ranks(), WorldSize());
@@ -76,7 +62,7 @@ TEST(MpiPython, EveryTaskVerifiesOnEveryShapeWithSizesNotDivisibleByTheRanks) {
 
 TEST(MpiPython, LockedCounterEndsAtZeroAcrossRanks) {
   for (const auto& [model, shape] : WorldShapes()) {
-    const RunOutcome r = Measure(Task("locked_counter", model, shape, 20011), MPI_COMM_WORLD);
+    const RunOutcome r = Measure(PythonTask("locked_counter", model, shape, 20011), MPI_COMM_WORLD);
     if (!Root()) continue;
     EXPECT_EQ(r.status, RunStatus::kOk) << model << ": " << r.message;
     EXPECT_EQ(Result(r, "final_value"), 0.0) << model;
@@ -87,8 +73,8 @@ TEST(MpiPython, LockedCounterEndsAtZeroAcrossRanks) {
 TEST(MpiPython, UnlockedCounterOnSeparateProcessesLosesNothing) {
   // One worker per interpreter: no other thread can interleave with its updates.
   if (WorldSize() == 1) GTEST_SKIP() << "needs 2+ ranks";
-  const RunOutcome r =
-      Measure(Task("unlocked_counter", "processes", {WorldSize(), 1}, 100000), MPI_COMM_WORLD);
+  const RunOutcome r = Measure(
+      PythonTask("unlocked_counter", "processes", {WorldSize(), 1}, 100000), MPI_COMM_WORLD);
   if (!Root()) return;
   EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
   EXPECT_EQ(Result(r, "lost_updates"), 0.0);
@@ -101,8 +87,8 @@ TEST(MpiPython, EachRankRunsItsPartInAnInterpreterOfItsOwnProcess) {
   double pids = static_cast<double>(getpid());
   MPI_Allreduce(MPI_IN_PLACE, &pids, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   const int p = WorldSize();
-  const RunOutcome r =
-      Measure(User(path, "pid", p == 1 ? "serial" : "processes", {p, 1}, 1000), MPI_COMM_WORLD);
+  const RunOutcome r = Measure(
+      PythonUserTask(path, "pid", p == 1 ? "serial" : "processes", {p, 1}, 1000), MPI_COMM_WORLD);
   if (!Root()) return;
   EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
   EXPECT_EQ(Result(r, "returned_sum"), pids);
@@ -119,16 +105,17 @@ async def cwork(begin, end):
 N = 1000
 )py");
   for (const auto& [model, shape] : WorldShapes()) {
-    const RunOutcome r = Measure(User(path, model == "async" ? "cwork" : "work", model, shape, 1000),
-                                MPI_COMM_WORLD);
+    const RunOutcome r =
+        Measure(PythonUserTask(path, model == "async" ? "cwork" : "work", model, shape, 1000),
+                MPI_COMM_WORLD);
     EXPECT_EQ(r.status, RunStatus::kError) << model;  // on every rank
     EXPECT_TRUE(Contains(r.message, "raised ValueError: items ")) << r.message;
     EXPECT_TRUE(Contains(r.message, "..1000 are cursed (traceback: ")) << r.message;
     EXPECT_TRUE(Contains(r.message, path + ":4 in work)")) << r.message;
     EXPECT_EQ(r.message.find('\n'), std::string::npos);
   }
-  const RunOutcome next =
-      Measure(Task("count", WorldShapes()[0].first, WorldShapes()[0].second, 100), MPI_COMM_WORLD);
+  const RunOutcome next = Measure(
+      PythonTask("count", WorldShapes()[0].first, WorldShapes()[0].second, 100), MPI_COMM_WORLD);
   if (Root()) EXPECT_EQ(next.status, RunStatus::kOk) << next.message;
 }
 
@@ -143,7 +130,7 @@ N = 100
 )py");
   const int p = WorldSize();
   python::Start();  // started long ago in any case: the first test ran Python
-  RunSpec spec = User(path, "work", p == 1 ? "serial" : "processes", {p, 1}, 100, 3);
+  RunSpec spec = PythonUserTask(path, "work", p == 1 ? "serial" : "processes", {p, 1}, 100, 3);
   spec.timeout_s = 0.3;
   std::vector<double> rows;
   Environment env = testing_util::TestEnvironment();

@@ -19,8 +19,10 @@
 namespace parlab {
 namespace {
 
-using testing_util::MakeSpec;
+using testing_util::Contains;
 using testing_util::Measure;
+using testing_util::PythonTask;
+using testing_util::PythonUserTask;
 using testing_util::Result;
 
 // What the end of the test program must find (see FinalizeAtTheEnd).
@@ -43,22 +45,6 @@ std::string WriteModule(const std::string& name, const std::string& source) {
   const std::string path = TempPath(name + ".py");
   std::ofstream(path) << source;
   return path;
-}
-
-RunSpec Task(const std::string& task, const std::string& model, Shape shape, std::int64_t size,
-             std::map<std::string, ParamValue> params = {}, int repetitions = 2) {
-  params["task"] = task;
-  return MakeSpec("python", model, shape, size, std::move(params), repetitions);
-}
-
-RunSpec User(const std::string& module, const std::string& function, const std::string& model,
-             Shape shape, std::int64_t size, int repetitions = 2) {
-  const char* key = std::string(model) == "async" ? "coroutine" : "function";
-  return Task("user", model, shape, size, {{"module", module}, {key, function}}, repetitions);
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // Native code that holds the GIL excludes every other holder: no update of a plain counter
@@ -93,9 +79,9 @@ TEST(PythonKernel, EveryBuiltInTaskVerifiesUnderEveryModel) {
   for (const auto& [task, params] : tasks) {
     for (const auto& [model, shape] : kModels) {
       const std::int64_t size = task == "count" || Contains(task, "counter") ? 20001 : 7;
-      const RunOutcome r = Measure(Task(task, model, shape, size, params), MPI_COMM_SELF);
-      EXPECT_EQ(r.status, RunStatus::kOk) << task << " " << model << " x" << shape.threads << ": "
-                                << r.message;
+      const RunOutcome r = Measure(PythonTask(task, model, shape, size, params), MPI_COMM_SELF);
+      EXPECT_EQ(r.status, RunStatus::kOk)
+          << task << " " << model << " x" << shape.threads << ": " << r.message;
       EXPECT_EQ(r.repetitions(), 2);
       EXPECT_EQ(Result(r, "switch_interval"), 0.005) << task << " " << model;
       EXPECT_TRUE(Contains(r.notes.at("python"), "CPython 3.")) << r.notes.at("python");
@@ -106,7 +92,7 @@ TEST(PythonKernel, EveryBuiltInTaskVerifiesUnderEveryModel) {
 
 TEST(PythonKernel, LockedCounterEndsAtZeroUnderEveryModel) {
   for (const auto& [model, shape] : kModels) {
-    const RunOutcome r = Measure(Task("locked_counter", model, shape, 30001), MPI_COMM_SELF);
+    const RunOutcome r = Measure(PythonTask("locked_counter", model, shape, 30001), MPI_COMM_SELF);
     EXPECT_EQ(r.status, RunStatus::kOk) << model << ": " << r.message;
     EXPECT_EQ(Result(r, "final_value"), 0.0) << model;
     EXPECT_EQ(Result(r, "lost_updates"), 0.0) << model;
@@ -114,13 +100,14 @@ TEST(PythonKernel, LockedCounterEndsAtZeroUnderEveryModel) {
 }
 
 TEST(PythonKernel, UnlockedCounterIsExactAloneAndItsLossIsTheCounterWithMany) {
-  const RunOutcome one = Measure(Task("unlocked_counter", "serial", {1, 1}, 50000), MPI_COMM_SELF);
+  const RunOutcome one =
+      Measure(PythonTask("unlocked_counter", "serial", {1, 1}, 50000), MPI_COMM_SELF);
   EXPECT_EQ(Result(one, "final_value"), 0.0);
   EXPECT_EQ(Result(one, "lost_updates"), 0.0);
   for (double interval_ms : {5.0, 0.001}) {
-    const RunOutcome two = Measure(
-        Task("unlocked_counter", "threads", {1, 2}, 200000, {{"switch_interval_ms", interval_ms}}),
-        MPI_COMM_SELF);
+    const RunOutcome two = Measure(PythonTask("unlocked_counter", "threads", {1, 2}, 200000,
+                                              {{"switch_interval_ms", interval_ms}}),
+                                   MPI_COMM_SELF);
     EXPECT_EQ(two.status, RunStatus::kOk) << two.message;
     EXPECT_EQ(Result(two, "switch_interval"), interval_ms * 1e-3);
     // One adding and one subtracting worker: whatever is lost shows in the counter.
@@ -130,16 +117,16 @@ TEST(PythonKernel, UnlockedCounterIsExactAloneAndItsLossIsTheCounterWithMany) {
 }
 
 TEST(PythonKernel, SwitchIntervalIsSetForEachRunAndRecorded) {
-  const RunOutcome small =
-      Measure(Task("count", "serial", {1, 1}, 100, {{"switch_interval_ms", 0.25}}), MPI_COMM_SELF);
+  const RunOutcome small = Measure(
+      PythonTask("count", "serial", {1, 1}, 100, {{"switch_interval_ms", 0.25}}), MPI_COMM_SELF);
   EXPECT_DOUBLE_EQ(Result(small, "switch_interval"), 0.00025);
-  const RunOutcome back = Measure(Task("count", "serial", {1, 1}, 100), MPI_COMM_SELF);
+  const RunOutcome back = Measure(PythonTask("count", "serial", {1, 1}, 100), MPI_COMM_SELF);
   EXPECT_DOUBLE_EQ(Result(back, "switch_interval"), 0.005);  // not left over from the last
 }
 
 TEST(PythonKernel, SleepsAreOffTheCpuInTheWaitPhaseAndFileReadsAreIo) {
   const RunOutcome sleep =
-      Measure(Task("sleep", "serial", {1, 1}, 10, {{"sleep_ms", 2.0}}), MPI_COMM_SELF);
+      Measure(PythonTask("sleep", "serial", {1, 1}, 10, {{"sleep_ms", 2.0}}), MPI_COMM_SELF);
   ASSERT_EQ(sleep.status, RunStatus::kOk) << sleep.message;
   for (int rep = 0; rep < sleep.repetitions(); ++rep) {
     EXPECT_GE(sleep.samples.At(rep, 0, 1 + static_cast<int>(Phase::kWait)), 10 * 0.002 * 0.95);
@@ -148,9 +135,9 @@ TEST(PythonKernel, SleepsAreOffTheCpuInTheWaitPhaseAndFileReadsAreIo) {
   EXPECT_GE(Result(sleep, "shortest_wait"), 0.002 - 1e-6);
   EXPECT_TRUE(Contains(sleep.notes.at("phases"), "wait"));
   const RunOutcome read = Measure(
-      Task("file_read", "serial", {1, 1}, 3, {{"dir", ::testing::TempDir()}}), MPI_COMM_SELF);
+      PythonTask("file_read", "serial", {1, 1}, 3, {{"dir", ::testing::TempDir()}}), MPI_COMM_SELF);
   EXPECT_TRUE(Contains(read.notes.at("phases"), "io ("));
-  const RunOutcome count = Measure(Task("count", "threads", {1, 2}, 1000), MPI_COMM_SELF);
+  const RunOutcome count = Measure(PythonTask("count", "threads", {1, 2}, 1000), MPI_COMM_SELF);
   EXPECT_TRUE(Contains(count.notes.at("phases"), "lock_wait (the GIL)"));
 }
 
@@ -158,13 +145,13 @@ TEST(PythonKernel, FileReadLeavesNoFileInItsDirectory) {
   const std::string dir = TempPath("scratch-dir");
   std::filesystem::create_directory(dir);
   const RunOutcome r = Measure(
-      Task("file_read", "threads", {1, 2}, 9, {{"dir", dir}, {"read_kib", std::int64_t{8}}}),
+      PythonTask("file_read", "threads", {1, 2}, 9, {{"dir", dir}, {"read_kib", std::int64_t{8}}}),
       MPI_COMM_SELF);
   EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
   EXPECT_TRUE(std::filesystem::is_empty(dir));
   std::filesystem::remove(dir);
   const RunOutcome missing =
-      Measure(Task("file_read", "serial", {1, 1}, 1, {{"dir", dir}}), MPI_COMM_SELF);
+      Measure(PythonTask("file_read", "serial", {1, 1}, 1, {{"dir", dir}}), MPI_COMM_SELF);
   EXPECT_EQ(missing.status, RunStatus::kError);
   EXPECT_TRUE(Contains(missing.message, "cannot create " + dir + "/parlab-python-"))
       << missing.message;
@@ -186,10 +173,11 @@ async def overlap(begin, end):
     active -= 1
     return most  # every coroutine started before any returned: the count of them all
 )py");
-  const RunOutcome threads = Measure(User(path, "meet", "threads", {1, 2}, 10), MPI_COMM_SELF);
+  const RunOutcome threads =
+      Measure(PythonUserTask(path, "meet", "threads", {1, 2}, 10), MPI_COMM_SELF);
   EXPECT_EQ(threads.status, RunStatus::kOk) << threads.message;
   EXPECT_EQ(Result(threads, "returned_sum"), 10.0);
-  RunSpec spec = User(path, "overlap", "async", {1, 1}, 8, 1);
+  RunSpec spec = PythonUserTask(path, "overlap", "async", {1, 1}, 8, 1);
   const RunOutcome loop = Measure(spec, MPI_COMM_SELF);
   EXPECT_EQ(loop.status, RunStatus::kOk) << loop.message;
   EXPECT_EQ(Result(loop, "returned_sum"), 8.0 * 8.0);
@@ -209,7 +197,7 @@ async def cwork(begin, end):
   for (const auto& [model, shape] : kModels) {
     const bool async = std::string(model) == "async";
     const RunOutcome r =
-        Measure(User(path, async ? "cwork" : "work", model, shape, 100), MPI_COMM_SELF);
+        Measure(PythonUserTask(path, async ? "cwork" : "work", model, shape, 100), MPI_COMM_SELF);
     EXPECT_EQ(r.status, RunStatus::kError) << model;
     EXPECT_EQ(r.repetitions(), 0);
     EXPECT_TRUE(
@@ -222,7 +210,8 @@ async def cwork(begin, end):
     EXPECT_FALSE(Contains(r.message, "\n")) << r.message;
   }
   // The experiment goes on: the interpreter still runs the next run.
-  EXPECT_EQ(Measure(Task("count", "serial", {1, 1}, 10), MPI_COMM_SELF).status, RunStatus::kOk);
+  EXPECT_EQ(Measure(PythonTask("count", "serial", {1, 1}, 10), MPI_COMM_SELF).status,
+            RunStatus::kOk);
 }
 
 TEST(PythonKernel, WrongFunctionsAndModulesAreOneLineSetupErrors) {
@@ -238,18 +227,19 @@ value = 3
   const std::string broken = WriteModule("broken", "import no_such_module_here\n");
   const std::string syntax = WriteModule("syntax", "def f(:\n    pass\n");
   const std::vector<std::pair<RunSpec, std::string>> cases = {
-      {User(path, "missing", "serial", {1, 1}, 1),
+      {PythonUserTask(path, "missing", "serial", {1, 1}, 1),
        "function = 'missing': " + path + " has no such function"},
-      {User(path, "one", "serial", {1, 1}, 1),
+      {PythonUserTask(path, "one", "serial", {1, 1}, 1),
        "defines one(a), which cannot be called as one(begin, end)"},
-      {User(path, "value", "threads", {1, 2}, 1), "in " + path + " it is a int, not a function"},
-      {User(path, "coro", "serial", {1, 1}, 1),
+      {PythonUserTask(path, "value", "threads", {1, 2}, 1),
+       "in " + path + " it is a int, not a function"},
+      {PythonUserTask(path, "coro", "serial", {1, 1}, 1),
        "it is a coroutine function: give it as coroutine ="},
-      {User(path, "plain", "async", {1, 1}, 1),
+      {PythonUserTask(path, "plain", "async", {1, 1}, 1),
        "coroutine = 'plain': in " + path + " it is not a coroutine function"},
-      {User(broken, "f", "serial", {1, 1}, 1),
+      {PythonUserTask(broken, "f", "serial", {1, 1}, 1),
        "raised while loading: ModuleNotFoundError: No module named 'no_such_module_here'"},
-      {User(syntax, "f", "serial", {1, 1}, 1), "raised while loading: SyntaxError: "}};
+      {PythonUserTask(syntax, "f", "serial", {1, 1}, 1), "raised while loading: SyntaxError: "}};
   for (const auto& [spec, expected] : cases) {
     const RunOutcome r = Measure(spec, MPI_COMM_SELF);
     EXPECT_EQ(r.status, RunStatus::kError);
@@ -306,15 +296,15 @@ def blocks(begin, end):
     return sys.getallocatedblocks()
 )py");
   const auto blocks = [&] {
-    return Result(Measure(User(path, "blocks", "serial", {1, 1}, 1, 1), MPI_COMM_SELF),
+    return Result(Measure(PythonUserTask(path, "blocks", "serial", {1, 1}, 1, 1), MPI_COMM_SELF),
                   "returned_sum");
   };
   const auto runs = [] {
     for (const auto& [model, shape] : kModels) {
-      Measure(Task("native", model, shape, 4, {{"native_kib", std::int64_t{16}}}, 10),
+      Measure(PythonTask("native", model, shape, 4, {{"native_kib", std::int64_t{16}}}, 10),
               MPI_COMM_SELF);
-      Measure(Task("locked_counter", model, shape, 100, {}, 10), MPI_COMM_SELF);
-      Measure(Task("sleep", model, shape, 4, {{"sleep_ms", 0.01}}, 10), MPI_COMM_SELF);
+      Measure(PythonTask("locked_counter", model, shape, 100, {}, 10), MPI_COMM_SELF);
+      Measure(PythonTask("sleep", model, shape, 4, {{"sleep_ms", 0.01}}, 10), MPI_COMM_SELF);
     }
   };
   runs();  // caches (imports, interned names) fill up once
@@ -333,7 +323,8 @@ TEST(PythonKernel, InterpreterFinalisesAtTheEndRunningAtexitHandlers) {
                                            g_atexit_marker +
                                            "', 'w').write('finalised'))\n"
                                            "def f(begin, end):\n    pass\n");
-  EXPECT_EQ(Measure(User(path, "f", "serial", {1, 1}, 1), MPI_COMM_SELF).status, RunStatus::kOk);
+  EXPECT_EQ(Measure(PythonUserTask(path, "f", "serial", {1, 1}, 1), MPI_COMM_SELF).status,
+            RunStatus::kOk);
   EXPECT_FALSE(std::filesystem::exists(g_atexit_marker));  // not before the end
 }
 
@@ -348,7 +339,7 @@ def slow(begin, end):
     time.sleep(0.1)
 )py");
   python::Start();  // its start-up (slow under sanitizers) is not the runs' to time
-  RunSpec slow = User(path, "slow", "serial", {1, 1}, 1, 50);
+  RunSpec slow = PythonUserTask(path, "slow", "serial", {1, 1}, 1, 50);
   slow.timeout_s = 0.35;
   std::vector<double> rows;
   Environment env = testing_util::TestEnvironment();
@@ -357,7 +348,7 @@ def slow(begin, end):
   EXPECT_EQ(stopped.status, RunStatus::kTimeout);
   EXPECT_TRUE(Contains(stopped.message, "stopped after")) << stopped.message;
 
-  RunSpec hung = User(path, "spin", "threads", {1, 2}, 10, 3);
+  RunSpec hung = PythonUserTask(path, "spin", "threads", {1, 2}, 10, 3);
   hung.timeout_s = 0.3;
   g_thread_left_inside = true;
   const RunOutcome r = MeasureWatched(hung, MPI_COMM_SELF, env, rows, MeasureRun);
@@ -367,7 +358,7 @@ def slow(begin, end):
   EXPECT_TRUE(RunThreadsLeftBehind(MPI_COMM_WORLD));
   EXPECT_GE(python::ThreadsInside(), 1);
   // Python still serves other runs (the spinning thread gives the GIL up every interval).
-  const RunOutcome after = Measure(Task("count", "serial", {1, 1}, 1000), MPI_COMM_SELF);
+  const RunOutcome after = Measure(PythonTask("count", "serial", {1, 1}, 1000), MPI_COMM_SELF);
   EXPECT_EQ(after.status, RunStatus::kOk) << after.message;
 }
 
