@@ -3,7 +3,7 @@
 # Needs the dependencies (tools/install-deps.sh). Prints a ratio table; see bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --preset release >/dev/null
+tools/configure.sh release
 cmake --build --preset release -j "$(nproc)" >/dev/null
 bin=build/release
 out=$(mktemp -d /tmp/parlab-bench.XXXXXX)

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <string_view>
+
+#include "core/clock.h"
 
 namespace parlab {
 
@@ -21,11 +22,6 @@ inline constexpr int kPhaseCount = static_cast<int>(Phase::kCount);
 inline constexpr int kColumns = kPhaseCount + 1;
 inline constexpr std::array<std::string_view, kColumns> kSampleColumns = {
     "total", "compute", "comm", "io", "wait", "lock_wait", "post", "test", "idle", "sync"};
-
-inline double NowSeconds() {
-  using Clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
 
 class PhaseTimer {
  public:

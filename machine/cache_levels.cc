@@ -6,39 +6,22 @@
 #include <algorithm>
 #include <cmath>
 
+#include "machine/hwloc_handle.h"
+
 namespace parlab {
-namespace {
-
-class HwlocTopology {
- public:
-  HwlocTopology() {
-    if (hwloc_topology_init(&topology_) != 0) {
-      topology_ = nullptr;
-      return;
-    }
-    loaded_ = hwloc_topology_load(topology_) == 0;
-  }
-  ~HwlocTopology() {
-    if (topology_ != nullptr) hwloc_topology_destroy(topology_);
-  }
-  HwlocTopology(const HwlocTopology&) = delete;
-  HwlocTopology& operator=(const HwlocTopology&) = delete;
-  hwloc_topology_t get() const { return loaded_ ? topology_ : nullptr; }
-
- private:
-  hwloc_topology_t topology_ = nullptr;
-  bool loaded_ = false;
-};
-
-}  // namespace
 
 double CacheLevel::CapacityFor(int workers) const {
   return static_cast<double>(bytes) * std::max(1, std::min(workers, instances));
 }
 
 std::vector<CacheLevel> ReadCacheLevels(std::string* error) {
-  const HwlocTopology topology;
-  if (topology.get() == nullptr) {
+  HwlocTopology topology;
+  try {
+    topology = NewHwlocTopology();
+  } catch (const std::runtime_error&) {
+    // init failed: reported below, like a topology that does not load
+  }
+  if (topology == nullptr || hwloc_topology_load(topology.get()) != 0) {
     if (error != nullptr) *error = "hwloc could not load this machine's topology";
     return {};
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/clock.h"
 #include "core/collective.h"
 #include "core/meminfo.h"
 #include "core/mpi_util.h"
@@ -17,11 +18,6 @@
 
 namespace parlab {
 namespace {
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string UtcText(std::time_t when) {
   std::tm utc{};
@@ -103,11 +99,11 @@ ProbeOptions ProbeOptions::Quick(std::string storage_dir) {
 }
 
 Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options) {
-  const double start = Now();
+  const double start = NowSeconds();
   const std::time_t started = std::time(nullptr);
   const bool root = Rank(world) == 0;
   const auto say = [&](const std::string& what) {
-    if (root && options.progress) options.progress(fmt::format("{} (at {:.1f} s)", what, Now() - start));
+    if (root && options.progress) options.progress(fmt::format("{} (at {:.1f} s)", what, NowSeconds() - start));
   };
   const std::vector<int> leaders = NodeLeaders(world);
   const auto on_root_node =
@@ -155,7 +151,7 @@ Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options) {
     c.nodes = nodes;
     c.ranks_on_node = on_root_node;
     c.caches = caches;
-    c.probe_seconds = Now() - start;
+    c.probe_seconds = NowSeconds() - start;
   }
   IdleBarrier(world);
   // Every rank (rank 0 too) takes the same parsed document: identical views.
@@ -215,9 +211,9 @@ ObtainedCeilings ObtainFromCacheOrMeasure(MPI_Comm world, const ProbeOptions& op
 
 ObtainedCeilings ObtainCeilings(MPI_Comm world, const ProbeOptions& options,
                                 std::string cache_path, bool force) {
-  const double start = Now();
+  const double start = NowSeconds();
   ObtainedCeilings out = ObtainFromCacheOrMeasure(world, options, std::move(cache_path), force);
-  double seconds = Now() - start;
+  double seconds = NowSeconds() - start;
   MPI_Bcast(&seconds, 1, MPI_DOUBLE, 0, world);
   out.seconds = seconds;
   return out;

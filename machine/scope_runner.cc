@@ -11,15 +11,11 @@
 #include <string>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/collective.h"
 
 namespace parlab {
 namespace {
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Pins the calling thread to one CPU; gives it its old affinity back on scope exit.
 class PinnedToCpu {
@@ -99,14 +95,14 @@ double ScopeRunner::RunThreads(const WorkerBody& body, long long repetitions) co
     team = omp_get_num_threads();
     const PinnedToCpu pin(CpuFor(cpus, me));
 #pragma omp barrier
-    start[me] = Now();
+    start[me] = NowSeconds();
     try {
       if (team == workers_) body(me, repetitions);
     } catch (...) {
 #pragma omp critical
       error = std::current_exception();
     }
-    end[me] = Now();
+    end[me] = NowSeconds();
   }
   if (error) std::rethrow_exception(error);
   if (team != workers_)
@@ -126,9 +122,9 @@ double ScopeRunner::RunNodeRanks(const WorkerBody& body, long long repetitions) 
   Complete(request, !active);
   double span[2] = {-1e300, -1e300};  // {-start, end}, reduced with MAX
   if (active) {
-    span[0] = -Now();
+    span[0] = -NowSeconds();
     body(rank, repetitions);
-    span[1] = Now();
+    span[1] = NowSeconds();
   }
   MPI_Iallreduce(MPI_IN_PLACE, span, 2, MPI_DOUBLE, MPI_MAX, node_, &request);
   Complete(request, !active);

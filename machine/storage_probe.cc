@@ -13,15 +13,12 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/clock.h"
+
 namespace parlab {
 namespace {
 
 std::string ErrnoText(int error) { return std::strerror(error); }
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void WriteAll(int fd, const std::vector<char>& block, std::size_t total, const std::string& path) {
   for (std::size_t done = 0; done < total;) {
@@ -40,11 +37,11 @@ double TimedWrite(const ScratchFile& file, const std::vector<char>& block, std::
                   bool sync) {
   if (::ftruncate(file.fd(), 0) != 0 || ::lseek(file.fd(), 0, SEEK_SET) != 0)
     throw std::runtime_error(fmt::format("cannot rewind {}: {}", file.path(), ErrnoText(errno)));
-  const double start = Now();
+  const double start = NowSeconds();
   WriteAll(file.fd(), block, total, file.path());
   if (sync && ::fsync(file.fd()) != 0)
     throw std::runtime_error(fmt::format("cannot fsync {}: {}", file.path(), ErrnoText(errno)));
-  return Now() - start;
+  return NowSeconds() - start;
 }
 
 Ceiling FromTrials(std::vector<double> rates, const std::string& method) {

@@ -12,20 +12,10 @@
 #include "core/collective.h"
 #include "core/errors.h"
 #include "core/mpi_util.h"
+#include "machine/hwloc_handle.h"
 
 namespace parlab {
 namespace {
-
-struct TopologyDeleter {
-  void operator()(hwloc_topology* topology) const { hwloc_topology_destroy(topology); }
-};
-using HwlocTopology = std::unique_ptr<hwloc_topology, TopologyDeleter>;
-
-HwlocTopology NewTopology() {
-  hwloc_topology_t raw = nullptr;
-  if (hwloc_topology_init(&raw) != 0) throw std::runtime_error("hwloc_topology_init failed");
-  return HwlocTopology(raw);
-}
 
 std::string ThisHost() {
   char name[256] = {};
@@ -184,7 +174,7 @@ std::vector<DomainCores> DomainsOf(const Topology& topology, Domain domain) {
 }
 
 Topology LoadThisMachine() {
-  HwlocTopology raw = NewTopology();
+  HwlocTopology raw = NewHwlocTopology();
   std::string source = "this machine";
   if (const char* synthetic = std::getenv("HWLOC_SYNTHETIC"))
     source = fmt::format("synthetic '{}' from HWLOC_SYNTHETIC", synthetic);
@@ -194,7 +184,7 @@ Topology LoadThisMachine() {
 }
 
 Topology LoadSynthetic(const std::string& description) {
-  HwlocTopology raw = NewTopology();
+  HwlocTopology raw = NewHwlocTopology();
   if (hwloc_topology_set_synthetic(raw.get(), description.c_str()) != 0)
     throw ConfigError(fmt::format("invalid synthetic topology '{}' (hwloc's syntax, e.g. "
                                   "'pack:2 numa:2 core:8 pu:2')", description));
@@ -205,7 +195,7 @@ Topology LoadXml(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error))
     throw ConfigError(fmt::format("{}: topology XML file not found", path));
-  HwlocTopology raw = NewTopology();
+  HwlocTopology raw = NewHwlocTopology();
   if (hwloc_topology_set_xml(raw.get(), path.c_str()) != 0)
     throw ConfigError(fmt::format("{}: not a topology hwloc can read (write one with "
                                   "'lstopo {}')", path, path));
@@ -240,16 +230,16 @@ nlohmann::json ToJson(const Topology& topology) {
           {"numa_os_index", topology.numa_os_index}, {"cores", cores}};
 }
 
-Topology TopologyFromJson(const nlohmann::json& json) {
+Topology TopologyFromJson(const nlohmann::json& entry) {
   try {
     Topology topology;
-    topology.host = json.at("host").get<std::string>();
-    topology.source = json.at("source").get<std::string>();
-    topology.this_system = json.at("this_system").get<bool>();
-    topology.machine_pus = json.at("machine_pus").get<int>();
-    topology.restriction = json.at("restriction").get<std::string>();
-    topology.numa_os_index = json.at("numa_os_index").get<std::vector<int>>();
-    for (const auto& c : json.at("cores")) {
+    topology.host = entry.at("host").get<std::string>();
+    topology.source = entry.at("source").get<std::string>();
+    topology.this_system = entry.at("this_system").get<bool>();
+    topology.machine_pus = entry.at("machine_pus").get<int>();
+    topology.restriction = entry.at("restriction").get<std::string>();
+    topology.numa_os_index = entry.at("numa_os_index").get<std::vector<int>>();
+    for (const auto& c : entry.at("cores")) {
       TopologyCore core;
       core.pus = c.at("pus").get<CpuList>();
       core.package = c.at("package").get<int>();

@@ -72,7 +72,7 @@ Topology Restrict(const Topology& topology, const CpuList& allowed, const std::s
 
 nlohmann::json ToJson(const Topology& topology);
 // Throws ConfigError when the JSON is not a topology ToJson wrote.
-Topology TopologyFromJson(const nlohmann::json& json);
+Topology TopologyFromJson(const nlohmann::json& entry);
 
 // Collective over `world`. Every rank gets its node's topology: `machine` restricted to
 // the union of the CPUs the launcher gave the node's ranks (when this_system), so that

@@ -2,7 +2,7 @@
 # Installs everything parlab needs to build, run, test and plot, from Debian's packages.
 set -euo pipefail
 packages=(
-  build-essential cmake git pkg-config
+  build-essential cmake ninja-build git pkg-config
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libopenblas-dev
   libgtest-dev libgmock-dev

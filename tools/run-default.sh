@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-cmake --preset release >/dev/null
+tools/configure.sh release
 cmake --build --preset release -j "$(nproc)" >/dev/null
 tools/mpirun.sh -n 2 build/release/bin/parlab run config/default.toml
 python/parlab-analyze summary results/reports/default.h5

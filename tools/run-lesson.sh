@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-cmake --preset release >/dev/null
+tools/configure.sh release
 cmake --build --preset release -j "$(nproc)" >/dev/null
 parlab=build/release/bin/parlab
 tools/mpirun.sh -n 2 $parlab run config/lesson.toml --quiet

@@ -6,15 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 jobs=$(nproc)
-cmake --preset asan -DPARLAB_WERROR=ON >/dev/null
+tools/configure.sh asan -DPARLAB_WERROR=ON
 cmake --build --preset asan -j "$jobs" \
   --target parlab parlab_unit_tests parlab_mpi_tests parlab_machine_tests parlab_fuzz_config \
   parlab_fuzz_journal parlab_python_tests parlab_mpi_python_tests >/dev/null
-cmake --preset tsan >/dev/null
+tools/configure.sh tsan
 cmake --build --preset tsan -j "$jobs" --target parlab_thread_tests parlab_tsan_canary parlab_machine_tests \
   parlab_python_tests parlab_mpi_python_tests >/dev/null
-cmake --preset release -DPARLAB_WERROR=ON -DPARLAB_ASAN_BUILD_DIR="$PWD/build/asan" \
-  -DPARLAB_TSAN_BUILD_DIR="$PWD/build/tsan" >/dev/null
+tools/configure.sh release -DPARLAB_WERROR=ON -DPARLAB_ASAN_BUILD_DIR="$PWD/build/asan" \
+  -DPARLAB_TSAN_BUILD_DIR="$PWD/build/tsan"
 cmake --build --preset release -j "$jobs" >/dev/null
 cd build/release
 ctest -j "$jobs" --output-on-failure --timeout 900

@@ -23,6 +23,12 @@ def analyze(*args):
     return subprocess.run(["/usr/bin/python3", ANALYZE, *args], capture_output=True, text=True)
 
 
+@pytest.fixture(scope="module")
+def tiny_plots(tmp_path_factory):
+    """The tiny report's plots, drawn once for the tests that inspect them."""
+    return plot.make_plots(load(REPORT), str(tmp_path_factory.mktemp("plots")))
+
+
 def one_cell(path, times, kernel="triad"):
     write_report(path, [dict(kernel=kernel, params="", size=100, model="serial", ranks=1,
                              threads=1, cell_times=times)])
@@ -86,13 +92,12 @@ needs_report = pytest.mark.skipif(not os.path.exists(REPORT), reason="PARLAB_TIN
 
 
 @needs_report
-def test_html_page_embeds_every_plot(tmp_path):
+def test_html_page_embeds_every_plot(tmp_path, tiny_plots):
     page = tmp_path / "report.html"
     assert analyze("html", REPORT, "-o", str(page)).returncode == 0
     parser = Images()
     parser.feed(page.read_text())
-    expected = len(plot.make_plots(load(REPORT), str(tmp_path / "plots")))
-    assert len(parser.sources) == expected
+    assert len(parser.sources) == len(tiny_plots)
     for source in parser.sources:
         assert source.startswith("data:image/png;base64,")  # nothing fetched from elsewhere
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -108,10 +113,9 @@ def test_html_page_embeds_every_plot(tmp_path):
 
 
 @needs_report
-def test_every_plot_is_a_sane_png_with_its_axes_and_series(tmp_path):
-    reports = load(REPORT)
-    runs = reports.runs
-    infos = plot.make_plots(reports, str(tmp_path))
+def test_every_plot_is_a_sane_png_with_its_axes_and_series(tiny_plots):
+    runs = load(REPORT).runs
+    infos = tiny_plots
     kinds = {}
     for info in infos:
         with open(info["path"], "rb") as handle:

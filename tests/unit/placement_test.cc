@@ -7,12 +7,13 @@
 #include <set>
 
 #include "machine/placement.h"
+#include "unit/synthetic_machines.h"
 
 namespace parlab {
 namespace {
 
-constexpr const char* kBig = "pack:2 numa:2 core:8 pu:2";  // 2 x 2 NUMA x 8 cores x 2 PUs
-constexpr const char* kSmall = "pack:1 numa:1 core:2 pu:1";  // this machine's shape
+using testing_util::kBig;
+using testing_util::kSmall;
 
 const std::vector<std::string> kPlacements = {"none",         "compact",     "spread",
                                               "socket",       "numa",        "l3",

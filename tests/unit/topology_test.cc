@@ -10,12 +10,13 @@
 
 #include "core/errors.h"
 #include "machine/topology.h"
+#include "unit/synthetic_machines.h"
 
 namespace parlab {
 namespace {
 
-constexpr const char* kBig = "pack:2 numa:2 core:8 pu:2";  // 2 x 2 x 8 x 2 = 64 PUs
-constexpr const char* kSmall = "pack:1 numa:1 core:2 pu:1";
+using testing_util::kBig;
+using testing_util::kSmall;
 
 TEST(CpuList, FormatsAndParsesRanges) {
   EXPECT_EQ(FormatCpuList({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
