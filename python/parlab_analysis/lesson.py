@@ -117,7 +117,7 @@ def _speedup_rows(reports):
         serial = find(runs, prefix, "serial")
         run = find(runs, prefix, model, shape)
         if serial is None or run is None:
-            out.append((claim, expected, "not measured", v.INCONCLUSIVE))
+            out.append((claim, expected, "not measured", v.NOT_MEASURED))
             continue
         judge = v.at_least if kind == "at_least" else v.at_most
         out.append((claim, expected, *_judged(reports, serial, run, judge, threshold)))
@@ -149,7 +149,7 @@ def _hybrid_rows(reports):
                 spread = v.speedup_spread(reports.cell_times(flat.iloc[0]), reports.cell_times(hybrid))
                 pairs.append((size, hybrid, flat.iloc[0], spread))
     if not pairs:
-        return [HYBRID_CLAIM + ("not measured (config/hybrid-comm.toml)", v.INCONCLUSIVE)]
+        return [HYBRID_CLAIM + ("not measured (config/hybrid-comm.toml)", v.NOT_MEASURED)]
     best = {}
     for _, hybrid, flat, spread in pairs:  # per grid and nodes: the fastest hybrid style
         key = (_grid(hybrid), hybrid.nodes)
@@ -179,7 +179,7 @@ def _wait_rows(reports):
         serial = None if run is None else find(runs[runs.label == run.label], "wait", "serial")
         if serial is None:
             out.append((WAIT_CLAIMS[model], "N tasks: >= half the ideal gain", "not measured",
-                        v.INCONCLUSIVE))
+                        v.NOT_MEASURED))
             continue
         ideal = wait_ideal(run)
         shape = f"{int(run['size'])} tasks, {model} {run.ranks}x{run.threads}"

@@ -100,7 +100,7 @@ def _cpp_speedup(reports, prefix, model, shape, judge, threshold):
     runs = reports.runs
     serial, run = lesson.find(runs, prefix, "serial"), lesson.find(runs, prefix, model, shape)
     if serial is None or run is None:
-        return "not measured", v.INCONCLUSIVE
+        return "not measured", v.NOT_MEASURED
     spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run),
                                          reports.rounds(serial), reports.rounds(run))
     return fmt_speedup(spread), judge(spread, threshold)
@@ -110,7 +110,7 @@ def _py_speedup(reports, task, model, shape, params, judge, threshold):
     run = find_python(reports.runs, task, model, shape, **params)
     serial = None if run is None else python_serial(reports.runs, run)
     if serial is None:
-        return "not measured", v.INCONCLUSIVE
+        return "not measured", v.NOT_MEASURED
     spread = v.speedup_spread(reports.cell_times(serial), reports.cell_times(run),
                                          reports.rounds(serial), reports.rounds(run))
     return fmt_speedup(spread), judge(spread, threshold)
@@ -119,7 +119,7 @@ def _py_speedup(reports, task, model, shape, params, judge, threshold):
 def _wait(reports, run, serial):
     """The wait claim's rule (lesson.wait_ideal / wait_threshold) on one run."""
     if run is None or serial is None:
-        return "not measured", v.INCONCLUSIVE
+        return "not measured", v.NOT_MEASURED
     ideal = lesson.wait_ideal(run)
     if not ideal > 1:
         return "one worker overlaps no waits", v.INCONCLUSIVE
@@ -233,7 +233,7 @@ def fidelity_rows(reports):
         if gil is None or gil_serial is None or py is None or py_serial is None:
             out.append((task, "not measured" if gil is None or gil_serial is None else "",
                         "not measured" if py is None or py_serial is None else "", "",
-                        v.INCONCLUSIVE))
+                        v.NOT_MEASURED))
             continue
         emulated = time_ratio_spread(reports, gil_serial, gil)
         real = time_ratio_spread(reports, py_serial, py)

@@ -1,6 +1,7 @@
 """Judging a claim from a 95 % interval (intervals.py): holds when the whole interval is
 on the claim's side of the threshold, does not hold when it is on the other side,
-inconclusive when it straddles the threshold. Pure functions, unit-tested on synthetic
+inconclusive when it straddles the threshold; not measured when the report has no runs
+for it (that says nothing about the machine's noise). Pure functions, unit-tested on synthetic
 numbers."""
 import math
 
@@ -9,6 +10,7 @@ from . import intervals
 HOLDS = "holds"
 FAILS = "does not hold"
 INCONCLUSIVE = "inconclusive"
+NOT_MEASURED = "not measured"
 
 
 def speedup_spread(serial_times, times, serial_rounds=None, rounds=None):
@@ -61,7 +63,10 @@ def exact(values, expected):
 
 
 def combine(verdicts):
-    """All parts must hold; any failure fails; otherwise inconclusive."""
+    """All parts must hold; any failure fails; nothing measured is not measured; otherwise
+    inconclusive."""
+    if verdicts and all(v == NOT_MEASURED for v in verdicts):
+        return NOT_MEASURED
     if verdicts and all(v == HOLDS for v in verdicts):
         return HOLDS
     if any(v == FAILS for v in verdicts):

@@ -30,6 +30,9 @@ def test_spreads_decide_holds_fails_inconclusive():
     assert v.combine([v.HOLDS, v.HOLDS]) == v.HOLDS
     assert v.combine([v.HOLDS, v.INCONCLUSIVE]) == v.INCONCLUSIVE
     assert v.combine([v.INCONCLUSIVE, v.FAILS]) == v.FAILS
+    # nothing measured is not inconclusive (that would blame the machine's noise)
+    assert v.combine([v.NOT_MEASURED, v.NOT_MEASURED]) == v.NOT_MEASURED
+    assert v.combine([v.HOLDS, v.NOT_MEASURED]) == v.INCONCLUSIVE
 
 
 def test_speedup_spread_is_the_interval_of_paired_round_ratios():
@@ -74,7 +77,7 @@ def test_synthetic_claims_hold_fail_and_are_inconclusive(tmp_path):
     rows = counting(tmp_path, threads_times=[5, 6.5, 8], gil_times=[10, 10, 10])
     assert rows["Two counting workers: threads help computing"][1] == v.INCONCLUSIVE
     # Claims with no runs in the report are inconclusive and say so.
-    assert rows["CPU-bound dgemm speeds up with threads"] == ("not measured", v.INCONCLUSIVE)
+    assert rows["CPU-bound dgemm speeds up with threads"] == ("not measured", v.NOT_MEASURED)
 
 
 def test_a_counter_that_does_not_end_at_zero_fails(tmp_path):
@@ -170,7 +173,7 @@ def test_the_gil_emulation_is_judged_against_cpython_threads(tmp_path):
     # gil 1.05x serial time, CPython threads 1.0x: within 15 %, over the whole spread.
     fidelity, claims = python_pair(tmp_path, [10.4, 10.5, 10.6], [3.96, 4.0, 4.04])
     assert fidelity["count"][4] == v.HOLDS, fidelity["count"]
-    assert fidelity["native"][4] == v.INCONCLUSIVE  # not measured
+    assert fidelity["native"][4] == v.NOT_MEASURED
     serialises = claims["Two counting workers: an interpreter lock serialises CPU work"]
     assert serialises[3] == v.HOLDS and serialises[5] == v.HOLDS, serialises
     # CPython threads at half the serial time (free-threaded-like) and the emulation at 1x:
@@ -232,4 +235,4 @@ def test_hybrid_claim_without_stencil_runs_is_not_measured(tmp_path):
     write_report(path, [dict(kernel="triad", params="", size=100, model="serial", ranks=1,
                              threads=1, cell_times=[1, 1, 1])])
     rows = {c: (m, verdict) for c, _, m, verdict in lesson.rows(load(str(path)))}
-    assert rows[lesson.HYBRID_CLAIM[0]][1] == v.INCONCLUSIVE
+    assert rows[lesson.HYBRID_CLAIM[0]][1] == v.NOT_MEASURED
