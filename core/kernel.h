@@ -59,6 +59,14 @@ struct KernelResult {
   std::string description;
 };
 
+// The result called `name` in `results`, or nullptr.
+inline const KernelResult* FindResult(const std::vector<KernelResult>& results,
+                                      const std::string& name) {
+  for (const KernelResult& result : results)
+    if (result.name == name) return &result;
+  return nullptr;
+}
+
 class Kernel {
  public:
   virtual ~Kernel() = default;

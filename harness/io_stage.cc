@@ -54,7 +54,7 @@ void IoStage::Complete(PhaseTimer& timer) {
 
 std::string IoStage::ProgressUsed() const {
   if (!file_) return "";
-  return file_->nonblocking() ? kIoProgressNames.Name(file_->progress()) : "n/a (blocking)";
+  return parlab::ProgressUsed(file_->options());
 }
 
 std::string IoStage::Verify() {

@@ -226,7 +226,8 @@ class RunMeasurement {
     outcome.work = kernel_->work();
     outcome.results = kernel_->Results();
     outcome.notes = kernel_->Notes();
-    if (!stage.ProgressUsed().empty()) outcome.notes["io_stage_progress"] = stage.ProgressUsed();
+    if (std::string used = stage.ProgressUsed(); !used.empty())
+      outcome.notes["io_stage_progress"] = std::move(used);
   }
 
   const RunSpec& spec_;

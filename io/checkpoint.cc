@@ -13,6 +13,11 @@
 
 namespace parlab {
 
+std::string ProgressUsed(const IoOptions& options) {
+  return ModeInfo(options.mode).nonblocking ? kIoProgressNames.Name(options.progress)
+                                            : "n/a (blocking)";
+}
+
 CheckpointFile::CheckpointFile(MPI_Comm comm, IoOptions options, std::uint64_t local_bytes)
     : comm_(comm),
       options_(std::move(options)),

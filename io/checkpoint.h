@@ -27,6 +27,10 @@ struct IoOptions {
   IoProgress progress = IoProgress::kNone;  // nonblocking modes: resolved, never auto
 };
 
+// What a run records as its progress method: the resolved method of a nonblocking mode,
+// "n/a (blocking)" for a blocking one.
+std::string ProgressUsed(const IoOptions& options);
+
 class CheckpointFile {
  public:
   // Collective over comm: creates the file(s) in a fresh scratch directory under dir.
@@ -36,7 +40,7 @@ class CheckpointFile {
   CheckpointFile& operator=(const CheckpointFile&) = delete;
 
   bool nonblocking() const { return ModeInfo(options_.mode).nonblocking; }
-  IoProgress progress() const { return progress_ ? progress_->method() : IoProgress::kNone; }
+  const IoOptions& options() const { return options_; }
   void Write(const void* data);  // blocking modes
   // Nonblocking modes: starts the write of `data` (kept valid until Wait returns) by the
   // progress method. Collective only where it must be: the room check before the first

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/mpi_util.h"
@@ -40,6 +41,26 @@ class MpiIoFile {
   BackendTarget target_;
   FileHandle file_;
   std::uint64_t most_pieces_ = 1;  // the most pieces any rank of target.comm writes
+};
+
+// A backend writing through an MpiIoFile: this rank's bytes with MPI_File_write_at_all
+// (collective) or MPI_File_write_at. The blocking modes are this; the nonblocking ones
+// (nonblocking.h) add posting the same call's nonblocking form.
+class MpiIoBackend : public IoBackend {
+ public:
+  MpiIoBackend(std::unique_ptr<MpiIoFile> file, bool collective)
+      : file_(std::move(file)), collective_(collective) {}
+
+  std::string Write(const void* data) override {
+    return collective_ ? file_->WriteAtAll(data) : file_->WriteAt(data);
+  }
+  std::string Sync() override { return file_->Sync(); }
+  std::string ReadBack(void* buffer) override { return file_->ReadBack(buffer); }
+  std::string HintsInEffect() const override { return file_->HintsInEffect(); }
+
+ protected:
+  std::unique_ptr<MpiIoFile> file_;
+  bool collective_;
 };
 
 }  // namespace parlab

@@ -12,10 +12,6 @@ NonblockingMpiIoBackend::~NonblockingMpiIoBackend() {
     MPI_Wait(&request_, MPI_STATUS_IGNORE);
 }
 
-std::string NonblockingMpiIoBackend::Write(const void* data) {
-  return collective_ ? file_->WriteAtAll(data) : file_->WriteAt(data);
-}
-
 std::string NonblockingMpiIoBackend::Post(const void* data) {
   const BackendTarget& t = file_->target();
   if (t.local_bytes > kMaxPiece) return "nonblocking modes write at most 1 GiB per rank";

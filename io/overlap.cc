@@ -31,9 +31,8 @@ double Min(const std::vector<double>& values) {
 }
 
 double ResultOr(const FinishedRunView& run, const char* name, double otherwise) {
-  for (const KernelResult& r : run.results)
-    if (r.name == name) return r.value;
-  return otherwise;
+  const KernelResult* found = FindResult(run.results, name);
+  return found != nullptr ? found->value : otherwise;
 }
 
 // Host noise only ever adds time, so every input is the minimum over repetitions of the

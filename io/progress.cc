@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.h"
 #include "core/collective.h"
 
 namespace parlab {
@@ -84,9 +85,9 @@ WriteProgress::Finished WriteProgress::Finish() {
   }
   finished.error = poke_error_.empty() ? backend_.Wait() : poke_error_;
   if (finished.error.empty() && sync_) {
-    const auto start = std::chrono::steady_clock::now();
+    const double start = NowSeconds();
     finished.error = backend_.Sync();
-    finished.sync_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    finished.sync_s = NowSeconds() - start;
   }
   return finished;
 }

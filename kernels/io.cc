@@ -139,7 +139,7 @@ class IoKernel final : public Kernel {
       auto scope = t.Measure(Phase::kTest);
       done = file_->Test();
     };
-    Compute(timer, in, out, options_.progress == IoProgress::kTest ? test : Between());
+    Compute(timer, in, out, options_.progress == IoProgress::kTest ? BetweenChunks(test) : BetweenChunks());
     start = NowSeconds();
     const double sync_s = file_->Wait();
     timer.Add(Phase::kSync, sync_s);
@@ -184,19 +184,17 @@ class IoKernel final : public Kernel {
 
   std::map<std::string, std::string> Notes() const override {
     return {{"hints_in_effect", hints_},
-            {"progress_used", nonblocking() ? kIoProgressNames.Name(file_ ? file_->progress() : options_.progress)
-                                            : "n/a (blocking)"},
+            {"progress_used", ProgressUsed(options_)},
             {"scratch_file", file_ ? file_->path() : ""}};
   }
 
  private:
   using BetweenChunks = std::function<void(PhaseTimer&)>;
-  static BetweenChunks Between() { return nullptr; }
   double Bytes() const { return static_cast<double>(global_) * sizeof(double); }
   bool nonblocking() const { return ModeInfo(options_.mode).nonblocking; }
 
   void RunBlocking(PhaseTimer& timer) {
-    Compute(timer, state_[0].data(), state_[0].data(), Between());
+    Compute(timer, state_[0].data(), state_[0].data(), BetweenChunks());
     double start = NowSeconds();
     file_->Write(state_[0].data());
     SplitIdle(timer, Phase::kIo, NowSeconds() - start);

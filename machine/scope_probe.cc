@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <exception>
 #include <string>
 
 #include "core/aligned_buffer.h"
+#include "core/clock.h"
 
 namespace parlab {
 namespace {
@@ -42,9 +42,9 @@ std::string TrialsText(int trials, double min_seconds) {
 // hypervisor descheduled, a core at low clock) takes tens of ms to come up to speed.
 void WarmUp(const ScopeRunner& runner, SimdIsa isa, double seconds) {
   runner.Run([&](int, long long) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    const double end = NowSeconds() + seconds;
     double sink = 0;
-    while (std::chrono::steady_clock::now() < end) sink += FmaChains(isa, 10000);
+    while (NowSeconds() < end) sink += FmaChains(isa, 10000);
     g_sink = g_sink + sink;
   }, 1);
 }
@@ -268,7 +268,7 @@ ScopeCeilings UnavailableScope(ProbeScope scope, const std::string& reason,
 ScopeCeilings MeasureScope(ProbeScope scope, const ScopeRunner& runner,
                            const ScopeSettings& settings) {
   try {
-    const auto start = std::chrono::steady_clock::now();
+    const double start = NowSeconds();
     ScopeCeilings out;
     out.scope = scope;
     out.workers = runner.workers();
@@ -276,7 +276,7 @@ ScopeCeilings MeasureScope(ProbeScope scope, const ScopeRunner& runner,
     out.peak_fp64 = MeasurePeak(runner, settings);
     out.scalar_fp64 = MeasureScalar(runner, settings);
     out.memory = MeasureMemory(runner, settings);
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.seconds = NowSeconds() - start;
     return out;
   } catch (const std::exception& e) {
     return UnavailableScope(scope, std::string("the probe failed: ") + e.what(), settings.caches);

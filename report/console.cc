@@ -85,11 +85,10 @@ void WarningReporter::RunFinished(const FinishedRun& run) {
   }
   // A nonblocking run that lost time against blocking says so, with the report's why.
   const auto why = run.result.derived.notes.find("overlap_why");
-  if (why != run.result.derived.notes.end())
-    for (const KernelResult& figure : run.result.derived.results)
-      if (figure.name == "overlap_hidden" && figure.value < 0)
-        fmt::print(stderr, "parlab: warning: run {} ({} {}): {}\n", spec.id, spec.model, ShapeText(spec),
-                   why->second);
+  const KernelResult* hidden = FindResult(run.result.derived.results, "overlap_hidden");
+  if (why != run.result.derived.notes.end() && hidden != nullptr && hidden->value < 0)
+    fmt::print(stderr, "parlab: warning: run {} ({} {}): {}\n", spec.id, spec.model, ShapeText(spec),
+               why->second);
   const char* what = nullptr;
   switch (run.outcome.status) {
     case RunStatus::kOk: return;

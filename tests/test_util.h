@@ -90,8 +90,7 @@ inline bool Contains(const std::string& text, const std::string& part) {
 }
 
 inline double Result(const RunOutcome& outcome, const std::string& name) {
-  for (const auto& r : outcome.results)
-    if (r.name == name) return r.value;
+  if (const KernelResult* found = FindResult(outcome.results, name)) return found->value;
   ADD_FAILURE() << "no result '" << name << "'";
   return -1;
 }

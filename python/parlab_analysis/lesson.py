@@ -6,6 +6,7 @@ import numpy as np
 from . import files
 from . import verdict as v
 from .palette import model_colour
+from .report import params_of
 
 # (claim, expected, kernel label prefix, model, shape or None, threshold kind, threshold)
 SPEEDUP_CLAIMS = [
@@ -40,14 +41,10 @@ WAIT_MODELS = ["threads", "gil", "async"]
 SAFE_VARIANTS = ["mutex", "atomic", "critical", "reduction"]
 
 
-def _pairs(text):
-    return dict(item.split("=", 1) for item in str(text).split(",") if "=" in item)
-
-
 def _chosen(label):
     """The parameters a label names: those not at their default ("k=v" in its brackets)."""
     head = str(label).partition(" size=")[0]
-    return _pairs(head.partition("[")[2][:-1]) if head.endswith("]") else {}
+    return params_of(head.partition("[")[2][:-1]) if head.endswith("]") else {}
 
 
 def selects(runs, prefix):
@@ -57,10 +54,10 @@ def selects(runs, prefix):
     run's label names no other)."""
     kernel, _, rest = prefix.partition("[")
     closed = rest.endswith("]")
-    wanted = _pairs(rest[:-1] if closed else rest)
+    wanted = params_of(rest[:-1] if closed else rest)
     keep = []
     for name, params, label in zip(runs.kernel, runs.params, runs.label):
-        have = _pairs(params)
+        have = params_of(params)
         match = name == kernel and all(have.get(k) == value for k, value in wanted.items())
         keep.append(match and (not closed or set(_chosen(label)) <= set(wanted)))
     return runs[np.asarray(keep, dtype=bool)]  # a mask even when empty (not a column list)
@@ -130,7 +127,7 @@ def _without_threading(params):
 
 def _grid(run):
     """(rows, columns) of a stencil run: `cols` = 0 is a square grid."""
-    cols = int(dict(p.split("=", 1) for p in run.params.split(",") if "=" in p).get("cols", 0))
+    cols = int(params_of(run.params).get("cols", 0))
     return int(run.size), cols if cols > 0 else int(run.size)
 
 
@@ -157,7 +154,7 @@ def _hybrid_rows(reports):
             best[key] = (_grid(hybrid), hybrid, flat, spread)
     measured = "; ".join(
         f"grid {g[0]}x{g[1]}, {h.nodes} node(s): "
-        f"{dict(p.split('=', 1) for p in h.params.split(',')).get('threading', '?')} "
+        f"{params_of(h.params).get('threading', '?')} "
         f"{h.ranks}x{h.threads} vs flat {f.ranks}x1 {_fmt(spread)}"
         for g, h, f, spread in sorted(best.values(), key=lambda b: (b[0][0] * b[0][1], b[1].nodes)))
     fewest = min(g[0] * g[1] for g, *_ in best.values())

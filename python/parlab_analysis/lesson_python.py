@@ -6,12 +6,9 @@ import math
 
 from . import lesson
 from . import verdict as v
+from .report import params_of
 
 PYTHON = "python"
-
-
-def _params(text):
-    return dict(item.split("=", 1) for item in str(text).split(",") if "=" in item)
 
 
 def _ok(runs):
@@ -27,7 +24,7 @@ def find_python(runs, task, model, shape=None, **params):
     if shape is not None:
         match = match[(match.ranks == shape[0]) & (match.threads == shape[1])]
     for row in match.itertuples():
-        have = _params(row.params)
+        have = params_of(row.params)
         if all(have.get(k) == value for k, value in want.items()):
             return match.loc[row.Index]
     return None

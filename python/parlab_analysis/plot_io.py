@@ -4,16 +4,13 @@ and the idle wait for other ranks), with each nonblocking run's overlap and its 
 import math
 
 from .palette import phase_colour
+from .report import params_of
 
 STACK = ["compute", "io", "post", "test", "wait", "sync", "idle"]
 
 
 def _param(run, name):
-    for item in str(run.params).split(","):
-        key, _, value = item.partition("=")
-        if key == name:
-            return value
-    return ""
+    return params_of(run.params).get(name, "")
 
 
 def _fastest_repetition(reports, run):

@@ -14,7 +14,7 @@ from .errors import AnalysisError
 from .reading import SUPPORTED_SCHEMA, text
 
 __all__ = ["AnalysisError", "Reports", "load", "load_runs", "load_many", "open_report",
-           "cell_times", "karp_flatt", "SUPPORTED_SCHEMA"]
+           "cell_times", "karp_flatt", "params_of", "SUPPORTED_SCHEMA"]
 
 ROOT_FIELDS = ("status", "experiment", "created_utc", "finished_utc", "git_sha",
                "parlab_version", "runs_planned", "merged_from")
@@ -49,6 +49,11 @@ def open_report(path):
         handle.close()
         raise
     return handle
+
+
+def params_of(text):
+    """A run's `params` text as the report stores it ("name=value,name=value") as a dict."""
+    return dict(item.split("=", 1) for item in str(text).split(",") if "=" in item)
 
 
 def cell_times(samples):

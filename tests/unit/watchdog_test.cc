@@ -12,6 +12,7 @@
 namespace parlab {
 namespace {
 
+using testing_util::Contains;
 using testing_util::MakeSpec;
 
 Environment WatchEnvironment(int thread_level) {
@@ -24,10 +25,6 @@ RunOutcome MeasureWithWatchdog(const RunSpec& spec, int thread_level = MPI_THREA
   std::vector<double> rows;
   const Environment env = WatchEnvironment(thread_level);
   return MeasureWatched(spec, MPI_COMM_SELF, env, rows, MeasureRun);
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 TEST(Watchdog, GraceIsATenthOfTheTimeoutBetweenOneSecondAndOneMinute) {
