@@ -55,6 +55,21 @@ CLI::App* AddPlanCommand(CLI::App& app, PlanOptions& options) {
   return plan;
 }
 
+CLI::App* AddProbeCommand(CLI::App& app, ProbeCommandOptions& options) {
+  CLI::App* probe = app.add_subcommand(
+      "probe", "measure this machine's ceilings (peak FLOP/s, bandwidth per memory level, MPI, "
+               "storage) or show the cached ones");
+  probe->add_flag("--json", options.json, "print the ceilings as JSON");
+  probe->add_option("--dir", options.dir, "directory whose write bandwidth is measured")
+      ->capture_default_str();
+  probe->add_option("--cache", options.cache,
+                    "ceilings cache file (default: $PARLAB_CEILINGS_CACHE, else "
+                    "$XDG_CACHE_HOME or ~/.cache /parlab/ceilings-<host>.json)");
+  probe->add_flag("--force", options.force, "measure again even if the cache is valid");
+  probe->add_option("--roofline", options.roofline, "also write an ERT-style roofline.json");
+  return probe;
+}
+
 int Main(int argc, char** argv, int thread_level) {
   MPI_Comm world = MPI_COMM_WORLD;
   const bool root = Rank(world) == 0;

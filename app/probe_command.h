@@ -4,7 +4,6 @@
 
 #include <mpi.h>
 
-#include <CLI/CLI.hpp>
 #include <string>
 
 namespace parlab {
@@ -16,9 +15,6 @@ struct ProbeCommandOptions {
   bool force = false;
   std::string roofline;  // also write an ERT-style roofline.json here
 };
-
-// Adds the subcommand to `app`; its options land in `options`.
-CLI::App* AddProbeCommand(CLI::App& app, ProbeCommandOptions& options);
 
 // Collective over world. Returns the exit code.
 int RunProbeCommand(MPI_Comm world, const ProbeCommandOptions& options);
