@@ -48,6 +48,9 @@ struct RunOptions {
   bool json = false;    // --dry-run as JSON
   bool resume = false;  // continue from the journal of an earlier attempt
   bool probe = false;   // measure the ceilings even if the cache holds them
+  // What parlab asked of MPI (PARLAB_THREAD_LEVEL): MPI_THREAD_SINGLE only when the user
+  // chose it; a library that grants less than FUNNELED otherwise is refused.
+  int requested_thread_level = MPI_THREAD_MULTIPLE;
 };
 
 int RunCommand(MPI_Comm world, int thread_level, const RunOptions& options,

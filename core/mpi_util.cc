@@ -21,13 +21,35 @@ FileHandle OpenMpiFile(MPI_Comm comm, const std::string& path, int amode, MPI_In
   return *code == MPI_SUCCESS ? FileHandle(file) : FileHandle();
 }
 
-RequestSet::~RequestSet() {
+RequestSet::~RequestSet() { Cancel(); }
+
+RequestSet& RequestSet::operator=(RequestSet&& other) noexcept {
+  if (this != &other) {
+    Cancel();
+    requests_ = std::move(other.requests_);
+    other.requests_.clear();
+  }
+  return *this;
+}
+
+void RequestSet::Cancel() {
   for (MPI_Request& request : requests_) {
     if (request == MPI_REQUEST_NULL) continue;
     MPI_Cancel(&request);
     MPI_Request_free(&request);
   }
 }
+
+namespace {
+void Complete(int count, MPI_Request* requests, int spins) {
+  if (spins < 0)
+    MPI_Waitall(count, requests, MPI_STATUSES_IGNORE);
+  else
+    WaitAllPolling(count, requests, spins);
+}
+}  // namespace
+
+void RequestSet::WaitAll(int spins) { Complete(size(), data(), spins); }
 
 PersistentRequests::~PersistentRequests() { Free(); }
 
@@ -60,11 +82,7 @@ void PersistentRequests::StartAll() {
 
 void PersistentRequests::WaitAll(int spins) {
   if (!active_) return;
-  if (spins < 0) {
-    MPI_Waitall(size(), requests_.data(), MPI_STATUSES_IGNORE);
-  } else {
-    WaitAllPolling(size(), requests_.data(), spins);
-  }
+  Complete(size(), requests_.data(), spins);
   active_ = false;
 }
 

@@ -84,16 +84,25 @@ InfoHandle MakeInfo(const std::vector<std::pair<std::string, std::string>>& pair
 // wait) cancels and frees them instead of leaking them or waiting for ever.
 class RequestSet {
  public:
-  explicit RequestSet(int count) : requests_(static_cast<std::size_t>(count), MPI_REQUEST_NULL) {}
+  RequestSet() = default;
+  explicit RequestSet(int count) { Resize(count); }
   ~RequestSet();
+  RequestSet(RequestSet&& other) noexcept : requests_(std::move(other.requests_)) {
+    other.requests_.clear();
+  }
+  RequestSet& operator=(RequestSet&& other) noexcept;
   RequestSet(const RequestSet&) = delete;
   RequestSet& operator=(const RequestSet&) = delete;
+  // Only while none is in flight: their addresses may move.
+  void Resize(int count) { requests_.assign(static_cast<std::size_t>(count), MPI_REQUEST_NULL); }
   MPI_Request* data() { return requests_.data(); }
   MPI_Request& operator[](int i) { return requests_[static_cast<std::size_t>(i)]; }
   int size() const { return static_cast<int>(requests_.size()); }
-  void WaitAll() { MPI_Waitall(size(), data(), MPI_STATUSES_IGNORE); }
+  // MPI_Waitall, or WaitAllPolling with `spins` >= 0.
+  void WaitAll(int spins = -1);
 
  private:
+  void Cancel();
   std::vector<MPI_Request> requests_;
 };
 

@@ -66,7 +66,8 @@ class Team {
   // and serves completions from an event loop. Kernels with an event-loop form use it.
   bool event_loop() const { return event_loop_; }
 
-  // Runs body once on each of size() OpenMP threads and returns when all have finished.
+  // Runs body once on each of size() OpenMP threads (a team of one: on the calling thread)
+  // and returns when all have finished.
   // The first exception thrown by any thread is rethrown here.
   void Run(const std::function<void(Worker&)>& body);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "core/collective.h"
 #include "core/kernel.h"
@@ -52,7 +53,10 @@ class StencilKernel final : public Kernel {
     block_.lr = lr_;
     block_.lc = lc_;
     block_.grids = {grid_[0].data(), grid_[1].data()};
-    MakeSegments(params.Choice("column_halo", kColumnHalos));
+    all_ = {All()};
+    interior_ = {Interior()};
+    border_ = Border();
+    MakeSegments(params.Choice("column_halo", kColumnHalos), params.Choice("requests", kHaloRequests));
     Reset();
   }
 
@@ -122,11 +126,11 @@ class StencilKernel final : public Kernel {
   }
 
   // One segment for the whole halo, or one per thread, each on its own communicator.
-  void MakeSegments(ColumnHalo columns) {
+  void MakeSegments(ColumnHalo columns, HaloRequests requests) {
     segments_.clear();
     thread_comms_.clear();
     if (threading_ != Threading::kMultiple) {
-      segments_.emplace_back(cart_.get(), block_, Range{0, lr_}, Range{0, lc_}, columns);
+      segments_.emplace_back(cart_.get(), block_, Range{0, lr_}, Range{0, lc_}, columns, requests);
       return;
     }
     const int threads = ctx_->team.size();
@@ -136,7 +140,7 @@ class StencilKernel final : public Kernel {
       MPI_Comm_dup(cart_.get(), thread_comms_[static_cast<std::size_t>(t)].out());
       segments_.emplace_back(thread_comms_[static_cast<std::size_t>(t)].get(), block_,
                              Partition(lr_, threads, t), Partition(lc_, threads, t), columns,
-                             kSpinsBeforeYield);
+                             requests, kSpinsBeforeYield);
     }
   }
 
@@ -200,7 +204,7 @@ class StencilKernel final : public Kernel {
   void SweepFunneled(PhaseTimer& t);
   void SweepOverlap(PhaseTimer& t);
   void SweepMultiple(PhaseTimer& t);
-  void BookHalo(const std::vector<HaloTimes>& before);
+  void BookHalo(std::span<const HaloTimes> before);
 
   RunContext* ctx_ = nullptr;
   long long n_ = 0, m_ = 0;
@@ -220,6 +224,7 @@ class StencilKernel final : public Kernel {
   double checksum_ = 0;
   long long mismatches_ = 0;
   std::vector<int> leaders_;
+  std::vector<Rect> all_, interior_, border_;  // what a sweep computes, made once
   double comm_intra_ = 0, comm_inter_ = 0;
 };
 
@@ -230,7 +235,7 @@ void StencilKernel::Sweep(PhaseTimer* timer) {
                      block_.west == MPI_PROC_NULL && block_.east == MPI_PROC_NULL;
   if (alone) {  // no neighbour: nothing to exchange or overlap
     auto scope = t.Measure(Phase::kCompute);
-    Compute({All()});
+    Compute(all_);
   } else if (threading_ == Threading::kOverlap) {
     SweepOverlap(t);
   } else if (threading_ == Threading::kMultiple) {
@@ -249,16 +254,16 @@ void StencilKernel::SweepFunneled(PhaseTimer& t) {
   halo.Start(cur_);
   if (nonblocking_) {
     auto scope = t.Measure(Phase::kCompute);
-    Compute({Interior()});
+    Compute(interior_);
   }
   halo.Finish(cur_);
   const HaloTimes& after = halo.times();
   const double wait = after.wait - before.wait;
   t.Add(Phase::kComm, after.total() - before.total() - (nonblocking_ ? wait : 0.0));
   if (nonblocking_) t.Add(Phase::kWait, wait);
-  BookHalo({before});
+  BookHalo({&before, 1});
   auto scope = t.Measure(Phase::kCompute);
-  Compute(nonblocking_ ? Border() : std::vector<Rect>{All()});
+  Compute(nonblocking_ ? border_ : all_);
 }
 
 // Thread 0 exchanges (and waits, so the library progresses) while the others compute the
@@ -272,16 +277,16 @@ void StencilKernel::SweepOverlap(PhaseTimer& t) {
       const int others = worker.count() - 1;
       if (worker.id() == 0) {
         halo.Start(cur_);
-        if (others == 0) ComputeRows(worker, {Interior()}, 0, 1);
+        if (others == 0) ComputeRows(worker, interior_, 0, 1);
         worker.Blocking([&] { halo.Finish(cur_); });
       } else {
-        ComputeRows(worker, {Interior()}, worker.id() - 1, others);
+        ComputeRows(worker, interior_, worker.id() - 1, others);
       }
     });
   }
-  BookHalo({before});
+  BookHalo({&before, 1});
   auto scope = t.Measure(Phase::kCompute);
-  Compute(Border());
+  Compute(border_);
 }
 
 // Every thread exchanges its own segment on its own communicator (and, nonblocking,
@@ -294,17 +299,17 @@ void StencilKernel::SweepMultiple(PhaseTimer& t) {
     ctx_->team.Run([&](Worker& worker) {
       HaloSegment& mine = segments_[static_cast<std::size_t>(worker.id())];
       mine.Start(cur_);
-      if (nonblocking_) ComputeRows(worker, {Interior()}, worker.id(), worker.count());
+      if (nonblocking_) ComputeRows(worker, interior_, worker.id(), worker.count());
       worker.Blocking([&] { mine.Finish(cur_); });
     });
   }
   BookHalo(before);
   auto scope = t.Measure(Phase::kCompute);
-  Compute(nonblocking_ ? Border() : std::vector<Rect>{All()});
+  Compute(nonblocking_ ? border_ : all_);
 }
 
 // Halo time of this sweep (mean over segments), inter-node as soon as a neighbour is remote.
-void StencilKernel::BookHalo(const std::vector<HaloTimes>& before) {
+void StencilKernel::BookHalo(std::span<const HaloTimes> before) {
   double seconds = 0;
   for (std::size_t s = 0; s < before.size(); ++s)
     seconds += segments_[s].times().total() - before[s].total();
@@ -345,6 +350,9 @@ std::vector<KernelResult> StencilKernel::Results() const {
           {"halo_unpack", most[3], "s", std::string("unpacking received columns") + per_exchange},
           {"halo_exchange", most[4], "s", std::string("pack + post + wait + unpack") + per_exchange},
           {"halo_bytes", most[5], "byte", "bytes one rank sends per halo exchange, largest rank"},
+          {"halo_persistent", segments_.front().persistent() ? 1.0 : 0.0, "1",
+           "1: persistent requests started every sweep; 0: MPI_Isend / MPI_Irecv posted every "
+           "sweep (what requests = auto chose for this halo's message size)"},
           {"process_rows", static_cast<double>(dims_[0]), "1", "process grid rows"},
           {"process_cols", static_cast<double>(dims_[1]), "1", "process grid columns"}};
 }
@@ -371,7 +379,12 @@ KernelInfo StencilKernelInfo() {
                      {"column_halo", ParamType::kString, std::string("packed"),
                       "packed (columns copied into contiguous buffers) | datatype (an "
                       "MPI_Type_vector)",
-                      kColumnHalos.All()}},
+                      kColumnHalos.All()},
+                     {"requests", ParamType::kString, std::string("auto"),
+                      "auto (immediate for messages up to 4 KiB, persistent above) | persistent "
+                      "(MPI_Send_init / MPI_Recv_init once, MPI_Startall every sweep) | "
+                      "immediate (MPI_Isend / MPI_Irecv every sweep)",
+                      kHaloRequests.All()}},
           .make = [] { return std::make_unique<StencilKernel>(); },
           .has_checkpoint_state = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {  // two grids

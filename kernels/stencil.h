@@ -1,6 +1,6 @@
 // 2-D Jacobi (5-point) on an N x M grid with fixed boundary values, decomposed over ranks
 // in rows or 2-D blocks (MPI_Cart_create), OpenMP threads inside each rank. Halos are
-// exchanged with persistent requests (kernels/stencil_halo.h), before the sweep
+// exchanged with persistent or immediate requests (kernels/stencil_halo.h), before the sweep
 // (blocking) or while the interior is computed (nonblocking), by the master thread, by one
 // thread while the others compute, or by every thread for its own segment (`threading`).
 #pragma once

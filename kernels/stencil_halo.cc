@@ -1,5 +1,7 @@
 #include "kernels/stencil_halo.h"
 
+#include <algorithm>
+
 #include "core/phase_timer.h"
 
 namespace parlab {
@@ -12,8 +14,8 @@ constexpr int kNorthward = 0, kSouthward = 1, kWestward = 2, kEastward = 3;
 }  // namespace
 
 HaloSegment::HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Range cols,
-                         ColumnHalo columns, int spins)
-    : block_(block), rows_(rows), cols_(cols), columns_(columns), spins_(spins) {
+                         ColumnHalo columns, HaloRequests requests, int spins)
+    : comm_(comm), block_(block), rows_(rows), cols_(cols), columns_(columns), spins_(spins) {
   const bool sides = block.west != MPI_PROC_NULL || block.east != MPI_PROC_NULL;
   if (sides && rows_.size() > 0) {
     if (columns_ == ColumnHalo::kDatatype) {
@@ -27,50 +29,61 @@ HaloSegment::HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Rang
       }
     }
   }
-  for (int grid = 0; grid < 2; ++grid) {  // receives first: Startall posts them before the sends
-    AddRowMessages(comm, grid);
-    AddColumnMessages(comm, grid);
+  for (int grid = 0; grid < 2; ++grid) {  // receives first: they are posted before the sends
+    AddRowMessages(grid);
+    AddColumnMessages(grid);
   }
   const long long row_bytes = 8 * cols_.size(), column_bytes = 8 * rows_.size();
   bytes_sent_ = (block.north != MPI_PROC_NULL ? row_bytes : 0) +
                 (block.south != MPI_PROC_NULL ? row_bytes : 0) +
                 (block.west != MPI_PROC_NULL ? column_bytes : 0) +
                 (block.east != MPI_PROC_NULL ? column_bytes : 0);
+  persistent_ = requests == HaloRequests::kPersistent ||
+                (requests == HaloRequests::kAuto && std::max(row_bytes, column_bytes) > kImmediateMaxBytes);
+  if (!persistent_) {
+    posted_.Resize(static_cast<int>(messages_[0].size()));
+    return;
+  }
+  for (int grid = 0; grid < 2; ++grid)
+    for (const Message& m : messages_[grid]) {
+      if (m.send)
+        MPI_Send_init(m.buffer, m.count, m.type, m.peer, m.tag, comm_, requests_[grid].Add());
+      else
+        MPI_Recv_init(m.buffer, m.count, m.type, m.peer, m.tag, comm_, requests_[grid].Add());
+    }
 }
 
-void HaloSegment::AddRowMessages(MPI_Comm comm, int grid) {
+void HaloSegment::AddRowMessages(int grid) {
   if (cols_.size() == 0) return;
   double* g = block_.grids[grid];
   const long long w = block_.lc + 2, c = 1 + cols_.begin;
   const int n = static_cast<int>(cols_.size());
-  PersistentRequests& r = requests_[grid];
   if (block_.north != MPI_PROC_NULL) {
-    MPI_Recv_init(g + c, n, MPI_DOUBLE, block_.north, kSouthward, comm, r.Add());
-    MPI_Send_init(g + w + c, n, MPI_DOUBLE, block_.north, kNorthward, comm, r.Add());
+    Add(grid, {g + c, n, MPI_DOUBLE, block_.north, kSouthward, false});
+    Add(grid, {g + w + c, n, MPI_DOUBLE, block_.north, kNorthward, true});
   }
   if (block_.south != MPI_PROC_NULL) {
-    MPI_Recv_init(g + (block_.lr + 1) * w + c, n, MPI_DOUBLE, block_.south, kNorthward, comm, r.Add());
-    MPI_Send_init(g + block_.lr * w + c, n, MPI_DOUBLE, block_.south, kSouthward, comm, r.Add());
+    Add(grid, {g + (block_.lr + 1) * w + c, n, MPI_DOUBLE, block_.south, kNorthward, false});
+    Add(grid, {g + block_.lr * w + c, n, MPI_DOUBLE, block_.south, kSouthward, true});
   }
 }
 
-void HaloSegment::AddColumnMessages(MPI_Comm comm, int grid) {
+void HaloSegment::AddColumnMessages(int grid) {
   if (rows_.size() == 0) return;
   double* first = block_.grids[grid] + (1 + rows_.begin) * (block_.lc + 2);  // column 0 of the first row
   const int peers[2] = {block_.west, block_.east};
   const int inward[2] = {kEastward, kWestward};  // what a side's neighbour sends us
   const int outward[2] = {kWestward, kEastward};
   const long long halo[2] = {0, block_.lc + 1}, edge[2] = {1, block_.lc};
-  PersistentRequests& r = requests_[grid];
   for (int side = 0; side < 2; ++side) {
     if (peers[side] == MPI_PROC_NULL) continue;
     if (columns_ == ColumnHalo::kDatatype) {
-      MPI_Recv_init(first + halo[side], 1, column_type_.get(), peers[side], inward[side], comm, r.Add());
-      MPI_Send_init(first + edge[side], 1, column_type_.get(), peers[side], outward[side], comm, r.Add());
+      Add(grid, {first + halo[side], 1, column_type_.get(), peers[side], inward[side], false});
+      Add(grid, {first + edge[side], 1, column_type_.get(), peers[side], outward[side], true});
     } else {
       const int n = static_cast<int>(rows_.size());
-      MPI_Recv_init(receive_[side].data(), n, MPI_DOUBLE, peers[side], inward[side], comm, r.Add());
-      MPI_Send_init(send_[side].data(), n, MPI_DOUBLE, peers[side], outward[side], comm, r.Add());
+      Add(grid, {receive_[side].data(), n, MPI_DOUBLE, peers[side], inward[side], false});
+      Add(grid, {send_[side].data(), n, MPI_DOUBLE, peers[side], outward[side], true});
     }
   }
 }
@@ -89,14 +102,27 @@ void HaloSegment::Start(int grid) {
     }
     packed = NowSeconds();
   }
-  requests_[grid].StartAll();
+  if (persistent_) {
+    requests_[grid].StartAll();
+  } else {
+    int i = 0;
+    for (const Message& m : messages_[grid]) {
+      if (m.send)
+        MPI_Isend(m.buffer, m.count, m.type, m.peer, m.tag, comm_, &posted_[i++]);
+      else
+        MPI_Irecv(m.buffer, m.count, m.type, m.peer, m.tag, comm_, &posted_[i++]);
+    }
+  }
   times_.pack += packed - start;
   times_.post += NowSeconds() - packed;
 }
 
 void HaloSegment::Finish(int grid) {
   const double start = NowSeconds();
-  requests_[grid].WaitAll(spins_);
+  if (persistent_)
+    requests_[grid].WaitAll(spins_);
+  else
+    posted_.WaitAll(spins_);
   const double waited = NowSeconds();
   times_.wait += waited - start;
   if (!receive_[0].empty()) {

@@ -1,7 +1,8 @@
-// The stencil's halo exchange: persistent requests created once per run, for one segment
-// of a block's halo (the whole halo, or one thread's share of it), with the column halos
-// either packed into contiguous buffers or sent with a strided datatype. Every exchange
-// is timed in four phases (pack, post, wait, unpack), so the comm time can be told apart.
+// The stencil's halo exchange for one segment of a block's halo (the whole halo, or one
+// thread's share of it): persistent requests created once per run and started every
+// sweep, or immediate ones posted every sweep; the column halos either packed into
+// contiguous buffers or sent with a strided datatype. Every exchange is timed in four
+// phases (pack, post, wait, unpack), so the comm time can be told apart.
 #pragma once
 
 #include <array>
@@ -16,6 +17,19 @@ namespace parlab {
 enum class ColumnHalo { kPacked, kDatatype };
 inline constexpr EnumNames<ColumnHalo, 2> kColumnHalos{
     {{{ColumnHalo::kPacked, "packed"}, {ColumnHalo::kDatatype, "datatype"}}}};
+
+// How the messages are posted: persistent requests (MPI_Send_init / MPI_Recv_init, once per
+// run, MPI_Startall every sweep), immediate ones (MPI_Isend / MPI_Irecv every sweep), or
+// the faster of the two for the message size (auto).
+enum class HaloRequests { kAuto, kPersistent, kImmediate };
+inline constexpr EnumNames<HaloRequests, 3> kHaloRequests{
+    {{{HaloRequests::kAuto, "auto"}, {HaloRequests::kPersistent, "persistent"},
+      {HaloRequests::kImmediate, "immediate"}}}};
+// Open MPI 4.1 starts a small persistent send without its inline fast path: an 8-byte
+// exchange costs 0.98 us with MPI_Startall against 0.51 us with MPI_Isend / MPI_Irecv,
+// while from 4 KiB up both cost the same (docs/io.md, "Stencil"). auto: immediate requests
+// for messages up to this size, persistent ones above.
+inline constexpr long long kImmediateMaxBytes = 4096;
 
 // A rank's block: lr x lc points inside a halo ring, rows of width lc + 2, in two grids
 // (the sweep reads one and writes the other).
@@ -40,7 +54,7 @@ class HaloSegment {
   // `spins`: how Finish waits (PersistentRequests::WaitAll): -1, MPI_Waitall, for one
   // communicating thread per rank; else polls before yielding, for several.
   HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Range cols, ColumnHalo columns,
-              int spins = -1);
+              HaloRequests requests, int spins = -1);
   // Packs the columns of grid `grid` and starts every message.
   void Start(int grid);
   // Waits for them and unpacks the received columns into grid `grid`'s halo.
@@ -48,11 +62,21 @@ class HaloSegment {
   const HaloTimes& times() const { return times_; }
   void SetTimes(const HaloTimes& times = {}) { times_ = times; }
   long long bytes_sent() const { return bytes_sent_; }
+  bool persistent() const { return persistent_; }
 
  private:
-  void AddRowMessages(MPI_Comm comm, int grid);
-  void AddColumnMessages(MPI_Comm comm, int grid);
+  struct Message {
+    void* buffer;
+    int count;
+    MPI_Datatype type;
+    int peer, tag;
+    bool send;
+  };
+  void AddRowMessages(int grid);
+  void AddColumnMessages(int grid);
+  void Add(int grid, Message message) { messages_[grid].push_back(message); }
 
+  MPI_Comm comm_;
   HaloBlock block_;
   Range rows_, cols_;
   ColumnHalo columns_;
@@ -60,7 +84,10 @@ class HaloSegment {
   DatatypeHandle column_type_;
   // Packed columns: [0] west, [1] east.
   std::array<std::vector<double>, 2> send_, receive_;
-  std::array<PersistentRequests, 2> requests_;  // one set per grid
+  std::array<std::vector<Message>, 2> messages_;  // one set per grid, receives first
+  bool persistent_ = true;
+  std::array<PersistentRequests, 2> requests_;  // persistent: one set per grid
+  RequestSet posted_;                           // immediate: this sweep's
   HaloTimes times_;
   long long bytes_sent_ = 0;
 };

@@ -117,6 +117,43 @@ TEST(MpiStencil, DistributedResultEqualsSerialForEveryStyleDecompositionAndExcha
   }
 }
 
+TEST(MpiStencil, PersistentAndImmediateRequestsGiveTheSerialResultAndAutoPicksBySize) {
+  // auto: immediate requests for halos up to kImmediateMaxBytes, persistent above (a row of 2048
+  // columns is 16 KiB, a 2 x 2 block's 8 KiB); every style that exchanges, both decompositions.
+  const KernelInfo& stencil = *FindKernel("stencil");
+  struct Case {
+    const char* requests;
+    int cols;
+    double persistent;
+  };
+  for (const auto& [model, shape] : WorldShapes()) {
+    for (const Case& c : {Case{"auto", 19, 0}, Case{"auto", 2048, 1}, Case{"persistent", 19, 1},
+                          Case{"immediate", 2048, 0}}) {
+      for (const char* threading : {"funneled", "overlap", "multiple"}) {
+        for (const char* decomposition : {"rows", "blocks"}) {
+          const RunSpec spec = MakeSpec(
+              "stencil", model, shape, 13,
+              {{"cols", std::int64_t{c.cols}}, {"iterations", std::int64_t{5}},
+               {"decomposition", std::string(decomposition)},
+               {"exchange", std::string("nonblocking")}, {"threading", std::string(threading)},
+               {"requests", std::string(c.requests)}});
+          if (!stencil.check(spec.params, {shape, false, MPI_THREAD_MULTIPLE}).empty()) continue;
+          const RunOutcome r = Measure(spec, MPI_COMM_WORLD);
+          if (!Root()) continue;
+          const std::string what = model + " " + c.requests + " " + std::to_string(c.cols) +
+                                   " columns " + threading + " " + decomposition + ": " + r.message;
+          EXPECT_EQ(r.status, RunStatus::kOk) << what;
+          EXPECT_EQ(Result(r, "mismatches"), 0.0) << what;
+          // One thread exchanges the whole halo; with several (multiple), each its share.
+          const bool whole = std::string(threading) != "multiple" || shape.threads == 1;
+          if (whole || std::string(c.requests) != "auto")
+            EXPECT_EQ(Result(r, "halo_persistent"), c.persistent) << what;
+        }
+      }
+    }
+  }
+}
+
 TEST(MpiStencil, PartitionedIsRecordedAsSkippedWithTheReasonOnAnMpi3Library) {
   const auto [model, shape] = WorldShapes()[1];  // a copy: WorldShapes() is a temporary
   const RunOutcome r =
