@@ -8,7 +8,8 @@ same way as the C++ harness (harness/intervals.h; docs/method.md):
   baseline / run (both were measured in the same round, so drift cancels), with the same
   order-statistic interval; at least 6 common rounds are needed;
 - otherwise the ratio of medians with a percentile-bootstrap interval (2000 resamples,
-  fixed seed).
+  fixed seed); the same bootstrap compares two speedups measured in different
+  comparisons (the ratio of their per-round medians).
 """
 import math
 from dataclasses import dataclass
@@ -76,21 +77,27 @@ def unpaired_ratio_interval(numerator, denominator, level=CONFIDENCE, seed=1):
                     a.size >= 5 and b.size >= 5)  # fewer: too coarse
 
 
+def paired_ratios(baseline, times, baseline_rounds=None, rounds=None):
+    """baseline / time per round both runs were measured in, or None when they carry no
+    rounds or share fewer than 6."""
+    baseline = np.asarray(baseline, dtype=float)
+    times = np.asarray(times, dtype=float)
+    if baseline_rounds is None or rounds is None or len(baseline_rounds) != baseline.size or \
+            len(rounds) != times.size or min(list(baseline_rounds) + list(rounds), default=-1) < 0:
+        return None
+    by_round = {}
+    for r, t in zip(baseline_rounds, baseline):
+        by_round.setdefault(int(r), float(t))
+    ratios = [by_round[int(r)] / t for r, t in zip(rounds, times) if int(r) in by_round and t > 0]
+    return ratios if len(ratios) >= 6 else None
+
+
 def speedup_interval(baseline, times, baseline_rounds=None, rounds=None, level=CONFIDENCE):
     """Speedup of `times` over `baseline` (baseline / times): paired by round when both
     carry rounds and share at least 6 of them, else unpaired."""
-    baseline = np.asarray(baseline, dtype=float)
-    times = np.asarray(times, dtype=float)
-    if baseline_rounds is not None and rounds is not None and \
-            len(baseline_rounds) == baseline.size and len(rounds) == times.size and \
-            min(list(baseline_rounds) + list(rounds), default=-1) >= 0:
-        by_round = {}
-        for r, t in zip(baseline_rounds, baseline):
-            by_round.setdefault(int(r), float(t))
-        ratios = [by_round[int(r)] / t for r, t in zip(rounds, times)
-                  if int(r) in by_round and t > 0]
-        if len(ratios) >= 6:
-            return median_interval(ratios, level)
+    ratios = paired_ratios(baseline, times, baseline_rounds, rounds)
+    if ratios is not None:
+        return median_interval(ratios, level)
     return unpaired_ratio_interval(baseline, times, level)
 
 

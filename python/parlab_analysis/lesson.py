@@ -384,7 +384,8 @@ def run(args):
                    "(the python kernel)", args.style), end="")
     print(render(py.cpython_rows(reports), args.style, py.CPYTHON_HEADER), end="")
     print(_section("Fidelity: parlab's gil emulation against CPython's threads (time ratios, "
-                   "median [min-max])", args.style), end="")
+                   "median [95 % interval]; their quotient [90 %]: an equivalence test)",
+                   args.style), end="")
     print(render(py.fidelity_rows(reports), args.style, py.FIDELITY_HEADER), end="")
     print(("\n" if args.style == "markdown" else "") + py.free_threaded_line(reports))
     if args.plots:

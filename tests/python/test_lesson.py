@@ -236,3 +236,43 @@ def test_hybrid_claim_without_stencil_runs_is_not_measured(tmp_path):
                              threads=1, cell_times=[1, 1, 1])])
     rows = {c: (m, verdict) for c, _, m, verdict in lesson.rows(load(str(path)))}
     assert rows[lesson.HYBRID_CLAIM[0]][1] == v.NOT_MEASURED
+
+
+class RoundReports:
+    """What fidelity_spread reads of a report: per-repetition times and their rounds."""
+
+    def cell_times(self, run):
+        return run["times"]
+
+    def rounds(self, run):
+        return run["rounds"]
+
+
+def measured_in_rounds(rng, drift, ratio, spread=0.04):
+    """A serial run and a threads run of the same 20 rounds: run / serial = `ratio` times
+    per-round noise of `spread`, both moved alike by `drift`."""
+    rounds = list(range(len(drift)))
+    serial = [d * (1 + spread * rng.standard_normal()) for d in drift]
+    run = [d * ratio * (1 + spread * rng.standard_normal()) for d in drift]
+    return dict(times=serial, rounds=rounds), dict(times=run, rounds=rounds)
+
+
+def test_fidelity_is_an_equivalence_test_on_both_comparisons_rounds():
+    import numpy as np
+    rng = np.random.default_rng(7)
+    reports = RoundReports()
+    drift = list(1 + 0.4 * np.sin(np.arange(20)))  # a noisy machine: drift cancels per round
+    gil_serial, gil = measured_in_rounds(rng, drift, 1.05)
+    py_serial, py = measured_in_rounds(rng, drift, 1.0)
+    low, estimate, high = lesson_python.fidelity_spread(reports, gil_serial, gil, py_serial, py)
+    assert low < 1.05 < high and 0.85 < low and high < 1.15
+    assert lesson_python.within((low, estimate, high), 0.15) == v.HOLDS
+    # The 90 % bootstrap over both sides' rounds is narrower than the widest combination of
+    # the two 95 % intervals, which over-covers.
+    widest = lesson_python.ratio_of(lesson_python.time_ratio_spread(reports, gil_serial, gil),
+                                    lesson_python.time_ratio_spread(reports, py_serial, py))
+    assert widest[0] < low and high < widest[2]
+    # CPython threads 1.4x serial, the emulation 1.05x: judged wrong.
+    py_serial, py = measured_in_rounds(rng, drift, 1.4)
+    spread = lesson_python.fidelity_spread(reports, gil_serial, gil, py_serial, py)
+    assert lesson_python.within(spread, 0.15) == v.FAILS, spread
