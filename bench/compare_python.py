@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Prints the python kernel's ratios against their targets, and the gil emulation's
-fidelity, from the files bench/python.sh wrote. Every ratio is computed per round from the
-two runs' best repetitions (other users of a shared machine only ever add time, so the
-best repetition is the least disturbed one) and shown as median [min-max] over the rounds,
-with the same from the runs' medians beside it; a verdict holds only when the whole spread
-of the best-repetition ratio is on the right side of the target. The same tasks as plain
+fidelity, from the files bench/python.sh wrote. Every ratio is judged from the 95 %
+interval of the median of its per-round ratios (each paired within the round both runs
+were measured in), pooled over every round of every invocation; the fidelity quotients
+from a 90 % bootstrap interval (an equivalence test, as the lesson judges them). Beside
+each, the median [min-max] over invocations of the ratio of the runs' best repetitions. The same tasks as plain
 CPython programs (python_reference.py, run in the same rounds) are the independent
 reference: the embedding should show what CPython itself shows."""
 import json
@@ -14,6 +14,7 @@ import sys
 
 import h5py
 
+from parlab_analysis import intervals
 from parlab_analysis.report import load
 
 
@@ -47,6 +48,16 @@ def verdict(values, at_least=None, at_most=None):
         return "meets"
     bad = (at_least is not None and high < at_least) or (at_most is not None and low > at_most)
     return "MISSES" if bad else "inconclusive"
+
+
+def interval_verdict(found, at_least=None, at_most=None):
+    """From an interval: meets when all of it is on the target's side, MISSES when all of
+    it is on the other, else inconclusive."""
+    return verdict([found.low, found.high], at_least, at_most)
+
+
+def fmt_interval(found):
+    return f"{found.estimate:.3f} [{found.low:.3f}-{found.high:.3f}]"
 
 
 def py(task, model, shape, **params):
@@ -103,40 +114,49 @@ def main(out, rounds):
         return [getattr(find(runs, *a[:3], **a[3]), statistic) /
                 getattr(find(runs, *b[:3], **b[3]), statistic) for runs in per_round]
 
-    print(f"python kernel (CPython embedded), {rounds} interleaved rounds; each figure: median "
-          "[min-max] over the rounds of the ratio of the runs' best repetitions (of their "
-          "medians); verdicts from the best repetitions")
+    def paired(a, b):  # time of a over time of b in every round of every invocation
+        pooled = []
+        for reports in loaded:
+            run, base = find(reports.runs, *a[:3], **a[3]), find(reports.runs, *b[:3], **b[3])
+            pooled += intervals.paired_ratios(reports.cell_times(base), reports.cell_times(run),
+                                              reports.rounds(base), reports.rounds(run)) or []
+        return [1 / x for x in pooled if x > 0]
+
+    print(f"python kernel (CPython embedded), {rounds} invocations of interleaved rounds; "
+          "verdicts from the 95 % interval of the median of the per-round ratios, pooled over "
+          "every round of every invocation (each ratio paired within its round); beside it, "
+          "median [min-max] over the invocations of the ratio of the runs' best repetitions")
     references = []
     for r in range(1, rounds + 1):
         with open(os.path.join(out, f"reference-{r}.json")) as handle:
             references.append(json.load(handle))
-    print(f"{'claim':<42} {'best':>22} {'(medians)':>22} {'target':>7} {'verdict':>12}  "
+    print(f"{'claim':<42} {'per round [95 %]':>22} {'best':>22} {'target':>7} {'verdict':>12}  "
           f"{'plain CPython ' + references[0]['python'] + ' (best)':>26}")
     for name, run, base, invert, expected, bounds, (ref_run, ref_base) in TARGETS:
-        best, medians = (ratio(run, base, s) for s in ("min_s", "median_s"))
+        best, per_round_ratios = ratio(run, base, "min_s"), paired(run, base)
         plain = [ref[ref_run] / ref[ref_base] for ref in references]
         if invert:
-            best, medians, plain = ([1 / r for r in v] for v in (best, medians, plain))
-        judged = verdict(best, **bounds) if bounds else ""
-        print(f"{name:<42} {fmt(best):>22} {fmt(medians):>22} {expected:>7} {judged:>12}  "
+            best, per_round_ratios, plain = ([1 / r for r in v] for v in (best, per_round_ratios, plain))
+        found = intervals.median_interval(per_round_ratios)
+        judged = interval_verdict(found, **bounds) if bounds else ""
+        print(f"{name:<42} {fmt_interval(found):>22} {fmt(best):>22} {expected:>7} {judged:>12}  "
               f"{fmt(plain):>26}")
     finals = [int(ref["locked_counter_final"]) for ref in references]
     print(f"plain CPython's locked counter ended at {finals} (must be 0)")
     print()
-    print("gil emulation vs CPython threads: threads/serial time ratios (best repetitions), and "
-          "emulated/CPython (best; medians), within 0.85-1.15")
+    print("gil emulation vs CPython threads: threads/serial time ratios (per round [95 %]), and "
+          "emulated/CPython [90 % bootstrap over both sides' rounds: an equivalence test, as the "
+          "lesson judges it], within 0.85-1.15")
     print(f"{'task <-> C++ counterpart':<40} {'CPython':>22} {'gil emulation':>22} "
-          f"{'emulated/CPython':>22} {'(medians)':>22}  verdict")
+          f"{'emulated/CPython [90 %]':>24} {'(best reps)':>22}  verdict")
     for name, py_threads, py_serial, gil, gil_serial in PAIRS:
-        relative = {}
-        for s in ("min_s", "median_s"):
-            cpython, emulated = ratio(py_threads, py_serial, s), ratio(gil, gil_serial, s)
-            relative[s] = [e / c for e, c in zip(emulated, cpython)]
-            if s == "min_s":
-                shown = (fmt(cpython), fmt(emulated))
-        print(f"{name:<40} {shown[0]:>22} {shown[1]:>22} {fmt(relative['min_s']):>22} "
-              f"{fmt(relative['median_s']):>22}  "
-              f"{verdict(relative['min_s'], at_least=0.85, at_most=1.15)}")
+        cpython, emulated = paired(py_threads, py_serial), paired(gil, gil_serial)
+        both = intervals.unpaired_ratio_interval(emulated, cpython, level=0.90)
+        best = [e / c for e, c in zip(ratio(gil, gil_serial, "min_s"),
+                                      ratio(py_threads, py_serial, "min_s"))]
+        print(f"{name:<40} {fmt_interval(intervals.median_interval(cpython)):>22} "
+              f"{fmt_interval(intervals.median_interval(emulated)):>22} {fmt_interval(both):>24} "
+              f"{fmt(best):>22}  {interval_verdict(both, at_least=0.85, at_most=1.15)}")
     print()
 
     for interval in ("5", "0.001"):

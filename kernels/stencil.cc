@@ -361,30 +361,7 @@ KernelInfo StencilKernelInfo() {
   return {.name = "stencil",
           .doc = "2-D Jacobi 5-point sweeps with halo exchange (communication-bound at scale)",
           .size_doc = "grid rows N (columns: the cols parameter, default N)",
-          .params = {{"cols", ParamType::kInt, std::int64_t{0}, "grid columns M (0 = square)"},
-                     {"iterations", ParamType::kInt, std::int64_t{10}, "sweeps per repetition", {}, 1},
-                     {"decomposition", ParamType::kString, std::string("rows"),
-                      "rows (1-D) | blocks (2-D, the most nearly square process grid)",
-                      kDecompositions.All()},
-                     {"exchange", ParamType::kString, std::string("nonblocking"),
-                      "blocking (halos exchanged, then the sweep) | nonblocking (the interior "
-                      "computed while halos are in flight)",
-                      kExchanges.All()},
-                     {"threading", ParamType::kString, std::string("funneled"),
-                      "funneled (the master thread talks MPI) | overlap (one thread talks while "
-                      "the others compute the interior) | multiple (every thread exchanges its "
-                      "own halo segment, MPI_THREAD_MULTIPLE) | partitioned (MPI-4 "
-                      "partitioned messages; skipped on an MPI-3 library)",
-                      kThreadings.All()},
-                     {"column_halo", ParamType::kString, std::string("packed"),
-                      "packed (columns copied into contiguous buffers) | datatype (an "
-                      "MPI_Type_vector)",
-                      kColumnHalos.All()},
-                     {"requests", ParamType::kString, std::string("auto"),
-                      "auto (immediate for messages up to 4 KiB, persistent above) | persistent "
-                      "(MPI_Send_init / MPI_Recv_init once, MPI_Startall every sweep) | "
-                      "immediate (MPI_Isend / MPI_Irecv every sweep)",
-                      kHaloRequests.All()}},
+          .params = StencilParams(),
           .make = [] { return std::make_unique<StencilKernel>(); },
           .has_checkpoint_state = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {  // two grids

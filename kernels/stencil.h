@@ -33,6 +33,7 @@ inline constexpr EnumNames<Threading, 4> kThreadings{{{{Threading::kFunneled, "f
                                                 {Threading::kMultiple, "multiple"},
                                                 {Threading::kPartitioned, "partitioned"}}}};
 
+std::vector<ParamSpec> StencilParams();  // KernelInfo::params of the stencil
 long long Columns(const KernelParams& params);  // the cols parameter, 0 = square
 // The process grid the decomposition gives `ranks` ranks.
 std::array<int, 2> GridOf(const KernelParams& params, int ranks);

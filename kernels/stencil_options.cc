@@ -1,12 +1,41 @@
-// The stencil's parameters: which grid they give, which runs they refuse, which they skip.
+// The stencil's parameters: what they are, which grid they give, which runs they refuse,
+// which they skip.
 #include <mpi.h>
 
 #include <algorithm>
 
 #include "core/mpi_util.h"
 #include "kernels/stencil.h"
+#include "kernels/stencil_halo.h"
 
 namespace parlab {
+
+std::vector<ParamSpec> StencilParams() {
+  return {{"cols", ParamType::kInt, std::int64_t{0}, "grid columns M (0 = square)"},
+          {"iterations", ParamType::kInt, std::int64_t{10}, "sweeps per repetition", {}, 1},
+          {"decomposition", ParamType::kString, std::string("rows"),
+           "rows (1-D) | blocks (2-D, the most nearly square process grid)",
+           kDecompositions.All()},
+          {"exchange", ParamType::kString, std::string("nonblocking"),
+           "blocking (halos exchanged, then the sweep) | nonblocking (the interior "
+           "computed while halos are in flight)",
+           kExchanges.All()},
+          {"threading", ParamType::kString, std::string("funneled"),
+           "funneled (the master thread talks MPI) | overlap (one thread talks while "
+           "the others compute the interior) | multiple (every thread exchanges its "
+           "own halo segment, MPI_THREAD_MULTIPLE) | partitioned (MPI-4 "
+           "partitioned messages; skipped on an MPI-3 library)",
+           kThreadings.All()},
+          {"column_halo", ParamType::kString, std::string("packed"),
+           "packed (columns copied into contiguous buffers) | datatype (an "
+           "MPI_Type_vector)",
+           kColumnHalos.All()},
+          {"requests", ParamType::kString, std::string("auto"),
+           "auto (immediate for messages up to 4 KiB, persistent above) | persistent "
+           "(MPI_Send_init / MPI_Recv_init once, MPI_Startall every sweep) | "
+           "immediate (MPI_Isend / MPI_Irecv every sweep)",
+           kHaloRequests.All()}};
+}
 
 long long Columns(const KernelParams& params) {
   return params.Int("cols") > 0 ? params.Int("cols") : params.size();

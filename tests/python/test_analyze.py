@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ANALYZE = os.path.join(HERE, "..", "..", "python", "parlab-analyze")
 
 from parlab_analysis.report import load_runs  # noqa: E402
+from synthetic import write_report  # noqa: E402
 
 REPORT = os.environ.get("PARLAB_TINY_REPORT", "")
 
@@ -65,12 +66,20 @@ def test_serial_runs_have_speedup_one_and_others_relative_to_them():
     assert threads.speedup == pytest.approx(serial.median_s / threads.median_s)
 
 
-@needs_report
 def test_plot_writes_valid_pngs(tmp_path):
-    result = analyze("plot", REPORT, "--out", str(tmp_path))
+    # The command on a small report of two groups (every plot of the tiny report is drawn
+    # and inspected by test_results.py, and through `html` by the HTML tests).
+    report = tmp_path / "two-groups.h5"
+    write_report(report, [dict(kernel=kernel, params="", size=100, model=model, ranks=ranks,
+                               threads=threads, cell_times=[t, t * 1.01, t * 0.99])
+                          for kernel in ("triad", "dgemm")
+                          for model, ranks, threads, t in (("serial", 1, 1, 2.0),
+                                                           ("threads", 1, 2, 1.1),
+                                                           ("processes", 2, 1, 1.2))])
+    result = analyze("plot", str(report), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     paths = result.stdout.split()
-    runs = load_runs(REPORT)
+    runs = load_runs(str(report))
     assert len(paths) >= 2 * runs.label.nunique() + 1  # time + phases per group, speedup
     for path in paths:
         with open(path, "rb") as png:
