@@ -2,7 +2,7 @@
 """Issue-22 benchmark: the stencil's halo exchange against bench/ref_halo.c, printed as ratios.
 
 Usage: compare_halo.py OUT ROUNDS. OUT holds halo-ROUND.h5 (bench/halo-comm.toml),
-funneled-ROUND.h5 (its 8 B and 4 MiB rows under PARLAB_THREAD_LEVEL=funneled),
+single-ROUND.h5 (its 8-byte row under PARLAB_THREAD_LEVEL=single),
 ref-ROUND.txt (bench_ref_halo at MPI_Init and at MPI_THREAD_MULTIPLE) and strong-ROUND.h5
 (config/stencil-strong.toml), one set per round; each figure is shown per round and as the median over rounds (the machine is
 shared: single rounds move by tens of percent)."""
@@ -44,9 +44,9 @@ def references(path):
     return refs
 
 
-def funneled_latency(out, number):
-    """The 8-byte row's comm per exchange with parlab at MPI_THREAD_FUNNELED, or None."""
-    path = os.path.join(out, f"funneled-{number}.h5")
+def single_latency(out, number):
+    """The 8-byte row's comm per exchange with parlab at MPI_THREAD_SINGLE, or None."""
+    path = os.path.join(out, f"single-{number}.h5")
     if not os.path.exists(path):
         return None
     for kernel, _, _, params, _, samples, status in runs_of(path):
@@ -73,8 +73,11 @@ def one_round(out, number):
         elif params["threading"] == "multiple":
             figures["multiple"][threads] = results["halo_exchange"]
         elif cols == 1:
+            if (8, "multiple") not in refs:
+                raise SystemExit("compare_halo.py: bench_ref_halo was not granted "
+                                 "MPI_THREAD_MULTIPLE: no like-for-like reference")
             figures["latency"] = (comm_per_exchange(samples, iterations), refs[(8, "single")],
-                                  refs[(8, "multiple")], funneled_latency(out, number))
+                                  refs[(8, "multiple")], single_latency(out, number))
         elif params["exchange"] == "blocking":
             halo = cols * 8
             ref = refs[(halo, "multiple")]
@@ -112,16 +115,16 @@ def main(out, rounds):
           "medians over rounds)")
     # parlab asks for MPI_THREAD_MULTIPLE, under which Open MPI locks inside every call: the
     # like-for-like reference runs at the same level; the MPI_Init one shows what the
-    # locking costs, and parlab at FUNNELED (PARLAB_THREAD_LEVEL) is compared with it.
+    # locking costs, and parlab at SINGLE (PARLAB_THREAD_LEVEL) is compared with it.
     rows = [f["latency"] for f in figures if "latency" in f]
-    for n, (comm, single, multiple, funneled) in enumerate(rows, 1):
+    for n, (comm, single, multiple, at_single) in enumerate(rows, 1):
         print(f"  round {n}: 8 B stencil comm {comm * 1e6:.2f} us/exchange (MPI_THREAD_MULTIPLE)"
-              + (f", {funneled * 1e6:.2f} us (FUNNELED)" if funneled else "")
+              + (f", {at_single * 1e6:.2f} us (SINGLE)" if at_single else "")
               + f"; MPI_Sendrecv back to back {multiple[1] * 1e6:.2f} us (MULTIPLE), "
               f"{single[1] * 1e6:.2f} us (MPI_Init; same rhythm {single[0] * 1e6:.2f} us)")
     ratios = [("stencil / back-to-back MPI_Sendrecv, both at MPI_THREAD_MULTIPLE",
                [c / m[1] for c, _, m, _ in rows]),
-              ("stencil at FUNNELED / back-to-back MPI_Sendrecv after MPI_Init",
+              ("stencil at SINGLE / back-to-back MPI_Sendrecv after MPI_Init",
                [f / s[1] for _, s, _, f in rows if f]),
               ("stencil at MULTIPLE / back-to-back MPI_Sendrecv after MPI_Init (the locking's cost included)",
                [c / s[1] for c, s, _, _ in rows])]

@@ -2,8 +2,9 @@
 """Prints the python kernel's ratios against their targets, and the gil emulation's
 fidelity, from the files bench/python.sh wrote. Every ratio is judged from the 95 %
 interval of the median of its per-round ratios (each paired within the round both runs
-were measured in), pooled over every round of every invocation; the fidelity quotients
-from a 90 % bootstrap interval (an equivalence test, as the lesson judges them). Beside
+were measured in), per invocation, and meets only when every invocation's interval does;
+the fidelity quotients from 90 % bootstrap intervals (an equivalence test, as the lesson
+judges them), likewise. Beside
 each, the median [min-max] over invocations of the ratio of the runs' best repetitions. The same tasks as plain
 CPython programs (python_reference.py, run in the same rounds) are the independent
 reference: the embedding should show what CPython itself shows."""
@@ -60,6 +61,13 @@ def fmt_interval(found):
     return f"{found.estimate:.3f} [{found.low:.3f}-{found.high:.3f}]"
 
 
+def union(found):
+    """The invocations' intervals as one: the median estimate, the lowest low, the highest
+    high (invocations differ by more than rounds within one: they are not pooled)."""
+    return intervals.Interval(statistics.median(f.estimate for f in found), min(f.low for f in found),
+                              max(f.high for f in found), all(f.covered for f in found))
+
+
 def py(task, model, shape, **params):
     return ("python", model, shape, dict(task=task, **params))
 
@@ -114,18 +122,20 @@ def main(out, rounds):
         return [getattr(find(runs, *a[:3], **a[3]), statistic) /
                 getattr(find(runs, *b[:3], **b[3]), statistic) for runs in per_round]
 
-    def paired(a, b):  # time of a over time of b in every round of every invocation
-        pooled = []
+    def paired(a, b):  # per invocation: time of a over time of b in each of its rounds
+        out = []
         for reports in loaded:
             run, base = find(reports.runs, *a[:3], **a[3]), find(reports.runs, *b[:3], **b[3])
-            pooled += intervals.paired_ratios(reports.cell_times(base), reports.cell_times(run),
-                                              reports.rounds(base), reports.rounds(run)) or []
-        return [1 / x for x in pooled if x > 0]
+            ratios = intervals.paired_ratios(reports.cell_times(base), reports.cell_times(run),
+                                             reports.rounds(base), reports.rounds(run)) or []
+            out.append([1 / x for x in ratios if x > 0])
+        return out
 
     print(f"python kernel (CPython embedded), {rounds} invocations of interleaved rounds; "
-          "verdicts from the 95 % interval of the median of the per-round ratios, pooled over "
-          "every round of every invocation (each ratio paired within its round); beside it, "
-          "median [min-max] over the invocations of the ratio of the runs' best repetitions")
+          "verdicts from the 95 % interval of the median of the per-round ratios (each paired "
+          "within its round) of every invocation: the median estimate [lowest low - highest "
+          "high]; beside it, median [min-max] over the invocations of the ratio of the runs' "
+          "best repetitions")
     references = []
     for r in range(1, rounds + 1):
         with open(os.path.join(out, f"reference-{r}.json")) as handle:
@@ -133,11 +143,12 @@ def main(out, rounds):
     print(f"{'claim':<42} {'per round [95 %]':>22} {'best':>22} {'target':>7} {'verdict':>12}  "
           f"{'plain CPython ' + references[0]['python'] + ' (best)':>26}")
     for name, run, base, invert, expected, bounds, (ref_run, ref_base) in TARGETS:
-        best, per_round_ratios = ratio(run, base, "min_s"), paired(run, base)
+        best, per_invocation = ratio(run, base, "min_s"), paired(run, base)
         plain = [ref[ref_run] / ref[ref_base] for ref in references]
         if invert:
-            best, per_round_ratios, plain = ([1 / r for r in v] for v in (best, per_round_ratios, plain))
-        found = intervals.median_interval(per_round_ratios)
+            best, plain = ([1 / r for r in v] for v in (best, plain))
+            per_invocation = [[1 / r for r in v] for v in per_invocation]
+        found = union([intervals.median_interval(v) for v in per_invocation])
         judged = interval_verdict(found, **bounds) if bounds else ""
         print(f"{name:<42} {fmt_interval(found):>22} {fmt(best):>22} {expected:>7} {judged:>12}  "
               f"{fmt(plain):>26}")
@@ -151,11 +162,14 @@ def main(out, rounds):
           f"{'emulated/CPython [90 %]':>24} {'(best reps)':>22}  verdict")
     for name, py_threads, py_serial, gil, gil_serial in PAIRS:
         cpython, emulated = paired(py_threads, py_serial), paired(gil, gil_serial)
-        both = intervals.unpaired_ratio_interval(emulated, cpython, level=0.90)
+        both = union([intervals.unpaired_ratio_interval(e, c, level=0.90)
+                      for e, c in zip(emulated, cpython)])
+        cpython, emulated = (union([intervals.median_interval(v) for v in side])
+                             for side in (cpython, emulated))
         best = [e / c for e, c in zip(ratio(gil, gil_serial, "min_s"),
                                       ratio(py_threads, py_serial, "min_s"))]
-        print(f"{name:<40} {fmt_interval(intervals.median_interval(cpython)):>22} "
-              f"{fmt_interval(intervals.median_interval(emulated)):>22} {fmt_interval(both):>24} "
+        print(f"{name:<40} {fmt_interval(cpython):>22} "
+              f"{fmt_interval(emulated):>22} {fmt_interval(both):>24} "
               f"{fmt(best):>22}  {interval_verdict(both, at_least=0.85, at_most=1.15)}")
     print()
 

@@ -33,11 +33,14 @@ RequestSet& RequestSet::operator=(RequestSet&& other) noexcept {
 }
 
 void RequestSet::Cancel() {
+  // Completed, not just freed: MPI must be done with the buffers before their owner frees them.
+  bool active = false;
   for (MPI_Request& request : requests_) {
     if (request == MPI_REQUEST_NULL) continue;
     MPI_Cancel(&request);
-    MPI_Request_free(&request);
+    active = true;
   }
+  if (active) MPI_Waitall(size(), data(), MPI_STATUSES_IGNORE);
 }
 
 namespace {

@@ -80,8 +80,9 @@ FileHandle OpenMpiFile(MPI_Comm comm, const std::string& path, int amode, MPI_In
 // MPI_Info from key/value pairs (MPI_INFO_NULL when there are none).
 InfoHandle MakeInfo(const std::vector<std::pair<std::string, std::string>>& pairs);
 
-// Requests in flight. Leaving scope with some still active (an exception between post and
-// wait) cancels and frees them instead of leaking them or waiting for ever.
+// Requests posted anew every round (MPI_Isend / MPI_Irecv), completed together. Leaving
+// scope with some still active (an exception between post and wait) cancels them and
+// completes them, so MPI is done with their buffers before those go.
 class RequestSet {
  public:
   RequestSet() = default;

@@ -225,6 +225,7 @@ class StencilKernel final : public Kernel {
   long long mismatches_ = 0;
   std::vector<int> leaders_;
   std::vector<Rect> all_, interior_, border_;  // what a sweep computes, made once
+  std::vector<HaloTimes> before_;               // the segments' times before a sweep
   double comm_intra_ = 0, comm_inter_ = 0;
 };
 
@@ -292,7 +293,8 @@ void StencilKernel::SweepOverlap(PhaseTimer& t) {
 // Every thread exchanges its own segment on its own communicator (and, nonblocking,
 // computes its share of the interior meanwhile). Samples: comm (blocking) or compute.
 void StencilKernel::SweepMultiple(PhaseTimer& t) {
-  std::vector<HaloTimes> before;
+  std::vector<HaloTimes>& before = before_;
+  before.clear();
   for (const HaloSegment& segment : segments_) before.push_back(segment.times());
   {
     auto scope = t.Measure(nonblocking_ ? Phase::kCompute : Phase::kComm);
@@ -334,6 +336,10 @@ std::vector<KernelResult> StencilKernel::Results() const {
   }
   double most[8] = {};
   MPI_Allreduce(phases, most, 8, MPI_DOUBLE, MPI_MAX, ctx_->comm);
+  double counts[2] = {0, segments};  // persistent segments, segments
+  for (const HaloSegment& segment : segments_) counts[0] += segment.persistent() ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_DOUBLE, MPI_SUM, ctx_->comm);
+  const double persistent = counts[0] / counts[1];
   const char* per_exchange = " per halo exchange, last repetition, mean over the exchanging "
                              "threads, slowest rank";
   return {{"checksum", checksum_, "1", "sum of all points after the verification sweeps"},
@@ -345,14 +351,15 @@ std::vector<KernelResult> StencilKernel::Results() const {
           {"comm_inter", most[7], "s",
            "halo time with a neighbour on another node, last repetition, slowest rank"},
           {"halo_pack", most[0], "s", std::string("packing columns into send buffers") + per_exchange},
-          {"halo_post", most[1], "s", std::string("starting the persistent requests") + per_exchange},
+          {"halo_post", most[1], "s", std::string("posting the messages (MPI_Startall or MPI_Isend / MPI_Irecv)") + per_exchange},
           {"halo_wait", most[2], "s", std::string("waiting for every message") + per_exchange},
           {"halo_unpack", most[3], "s", std::string("unpacking received columns") + per_exchange},
           {"halo_exchange", most[4], "s", std::string("pack + post + wait + unpack") + per_exchange},
           {"halo_bytes", most[5], "byte", "bytes one rank sends per halo exchange, largest rank"},
-          {"halo_persistent", segments_.front().persistent() ? 1.0 : 0.0, "1",
-           "1: persistent requests started every sweep; 0: MPI_Isend / MPI_Irecv posted every "
-           "sweep (what requests = auto chose for this halo's message size)"},
+          {"halo_persistent", persistent, "1",
+           "fraction of the halo segments (threads x ranks) exchanged with persistent requests "
+           "started every sweep; the others post MPI_Isend / MPI_Irecv every sweep (what "
+           "requests = auto chose by message size)"},
           {"process_rows", static_cast<double>(dims_[0]), "1", "process grid rows"},
           {"process_cols", static_cast<double>(dims_[1]), "1", "process grid columns"}};
 }

@@ -29,7 +29,7 @@ HaloSegment::HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Rang
       }
     }
   }
-  for (int grid = 0; grid < 2; ++grid) {  // receives first: they are posted before the sends
+  for (int grid = 0; grid < 2; ++grid) {  // per neighbour, its receive is posted before its send
     AddRowMessages(grid);
     AddColumnMessages(grid);
   }
@@ -38,8 +38,14 @@ HaloSegment::HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Rang
                 (block.south != MPI_PROC_NULL ? row_bytes : 0) +
                 (block.west != MPI_PROC_NULL ? column_bytes : 0) +
                 (block.east != MPI_PROC_NULL ? column_bytes : 0);
+  long long largest = 0;  // of the messages this segment really sends
+  for (const Message& m : messages_[0]) {
+    int size = 0;
+    MPI_Type_size(m.type, &size);
+    largest = std::max(largest, static_cast<long long>(size) * m.count);
+  }
   persistent_ = requests == HaloRequests::kPersistent ||
-                (requests == HaloRequests::kAuto && std::max(row_bytes, column_bytes) > kImmediateMaxBytes);
+                (requests == HaloRequests::kAuto && largest > kImmediateMaxBytes);
   if (!persistent_) {
     posted_.Resize(static_cast<int>(messages_[0].size()));
     return;

@@ -51,8 +51,9 @@ struct HaloTimes {
 // split their shared edge the same way, so a segment's messages always have a partner.
 class HaloSegment {
  public:
-  // `spins`: how Finish waits (PersistentRequests::WaitAll): -1, MPI_Waitall, for one
-  // communicating thread per rank; else polls before yielding, for several.
+  // `requests`: how the messages are posted (auto: by the size of the largest one this
+  // segment sends). `spins`: how Finish waits: -1, MPI_Waitall, for one communicating
+  // thread per rank; else polls before yielding (WaitAllPolling), for several.
   HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Range cols, ColumnHalo columns,
               HaloRequests requests, int spins = -1);
   // Packs the columns of grid `grid` and starts every message.
@@ -84,7 +85,7 @@ class HaloSegment {
   DatatypeHandle column_type_;
   // Packed columns: [0] west, [1] east.
   std::array<std::vector<double>, 2> send_, receive_;
-  std::array<std::vector<Message>, 2> messages_;  // one set per grid, receives first
+  std::array<std::vector<Message>, 2> messages_;  // one set per grid
   bool persistent_ = true;
   std::array<PersistentRequests, 2> requests_;  // persistent: one set per grid
   RequestSet posted_;                           // immediate: this sweep's
