@@ -16,11 +16,8 @@ import sys
 import h5py
 
 from parlab_analysis import intervals
-from parlab_analysis.report import load
-
-
-def params_of(text):
-    return dict(item.split("=", 1) for item in text.split(",") if "=" in item)
+from parlab_analysis.lesson_python import EQUIVALENCE_LEVEL
+from parlab_analysis.report import load, params_of
 
 
 def find(runs, kernel, model, shape, **params):
@@ -162,7 +159,7 @@ def main(out, rounds):
           f"{'emulated/CPython [90 %]':>24} {'(best reps)':>22}  verdict")
     for name, py_threads, py_serial, gil, gil_serial in PAIRS:
         cpython, emulated = paired(py_threads, py_serial), paired(gil, gil_serial)
-        both = union([intervals.unpaired_ratio_interval(e, c, level=0.90)
+        both = union([intervals.unpaired_ratio_interval(e, c, level=EQUIVALENCE_LEVEL)
                       for e, c in zip(emulated, cpython)])
         cpython, emulated = (union([intervals.median_interval(v) for v in side])
                              for side in (cpython, emulated))

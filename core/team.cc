@@ -12,14 +12,17 @@
 namespace parlab {
 
 void Team::Run(const std::function<void(Worker&)>& body) {
+  const auto work = [&](Worker& worker) {
+    if (probe_) probe_(worker.id());
+    if (lock_ != nullptr) lock_->Acquire(worker.id());
+    body(worker);
+    if (lock_ != nullptr) lock_->Release(worker.id());
+  };
   if (threads_ == 1) {
     // On the calling thread: a one-thread parallel region costs 0.3-0.4 us per call, which
     // a kernel that calls Run every sweep (a small stencil) would measure as its own time.
     Worker worker(0, 1, lock_);
-    if (probe_) probe_(0);
-    if (lock_ != nullptr) lock_->Acquire(0);
-    body(worker);
-    if (lock_ != nullptr) lock_->Release(0);
+    work(worker);
     return;
   }
   std::exception_ptr first_error;
@@ -31,10 +34,7 @@ void Team::Run(const std::function<void(Worker&)>& body) {
       if (worker.count() != threads_)  // every worker sees it: none waits for a missing one
         throw std::runtime_error("the OpenMP runtime gave " + std::to_string(worker.count()) +
                                  " of the " + std::to_string(threads_) + " threads asked for");
-      if (probe_) probe_(worker.id());
-      if (lock_ != nullptr) lock_->Acquire(worker.id());
-      body(worker);
-      if (lock_ != nullptr) lock_->Release(worker.id());
+      work(worker);
     } catch (...) {
       std::lock_guard guard(error_mutex);
       if (!first_error) first_error = std::current_exception();

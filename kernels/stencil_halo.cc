@@ -33,16 +33,13 @@ HaloSegment::HaloSegment(MPI_Comm comm, const HaloBlock& block, Range rows, Rang
     AddRowMessages(grid);
     AddColumnMessages(grid);
   }
-  const long long row_bytes = 8 * cols_.size(), column_bytes = 8 * rows_.size();
-  bytes_sent_ = (block.north != MPI_PROC_NULL ? row_bytes : 0) +
-                (block.south != MPI_PROC_NULL ? row_bytes : 0) +
-                (block.west != MPI_PROC_NULL ? column_bytes : 0) +
-                (block.east != MPI_PROC_NULL ? column_bytes : 0);
   long long largest = 0;  // of the messages this segment really sends
   for (const Message& m : messages_[0]) {
     int size = 0;
     MPI_Type_size(m.type, &size);
-    largest = std::max(largest, static_cast<long long>(size) * m.count);
+    const long long bytes = static_cast<long long>(size) * m.count;
+    largest = std::max(largest, bytes);
+    if (m.send) bytes_sent_ += bytes;
   }
   persistent_ = requests == HaloRequests::kPersistent ||
                 (requests == HaloRequests::kAuto && largest > kImmediateMaxBytes);

@@ -13,6 +13,13 @@ work=$3
 rm -rf "$work" && mkdir -p "$work"
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+# Runs $work/NAME.toml at MPI_THREAD_SINGLE into $work/NAME.h5, shows its output; rc = exit code.
+run_single() {
+  PARLAB_THREAD_LEVEL=single "$mpirun" -n 2 "$parlab" run "$work/$1.toml" -o "$work/$1.h5" -q \
+    > "$work/$1.log" 2>&1
+  rc=$?
+  cat "$work/$1.log"
+}
 cat > "$work/single.toml" <<'TOML'
 [experiment]
 repetitions = 2
@@ -33,10 +40,7 @@ size = 30
 cols = 17
 iterations = 4
 TOML
-PARLAB_THREAD_LEVEL=single "$mpirun" -n 2 "$parlab" run "$work/single.toml" -o "$work/single.h5" -q \
-  > "$work/single.log" 2>&1
-rc=$?
-cat "$work/single.log"
+run_single single
 check "runs at MPI_THREAD_SINGLE exit 0" "[ $rc -eq 0 ]"
 check "the report records the level granted" \
       "h5dump -a /environment/mpi_thread_level $work/single.h5 | grep -q MPI_THREAD_SINGLE"
@@ -48,10 +52,7 @@ with h5py.File(sys.argv[1]) as f:
     assert all(r['results/mismatches'][()] == 0 for r in runs)
 PY"
 awk '/^\[\[run\]\]/{n++} n!=1' "$work/single.toml" | sed '$a threading = "multiple"' > "$work/multiple.toml"
-PARLAB_THREAD_LEVEL=single "$mpirun" -n 2 "$parlab" run "$work/multiple.toml" -o "$work/multiple.h5" -q \
-  > "$work/multiple.log" 2>&1
-rc=$?
-cat "$work/multiple.log"
+run_single multiple
 check "the multiple style at MPI_THREAD_SINGLE is refused with exit 2" "[ $rc -eq 2 ]"
 check "naming the level granted" \
       "grep -q '^parlab: error: .*needs MPI_THREAD_MULTIPLE, the MPI library granted MPI_THREAD_SINGLE' $work/multiple.log"
