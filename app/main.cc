@@ -152,10 +152,12 @@ int main(int argc, char** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   int code = 0;
   try {
-    if (requested < 0)
-      throw parlab::ConfigError(std::string("PARLAB_THREAD_LEVEL = \"") +
-                                std::getenv("PARLAB_THREAD_LEVEL") +
+    if (requested < 0) {
+      std::string value = std::getenv("PARLAB_THREAD_LEVEL");
+      if (value.size() > 64) value = value.substr(0, 64) + "...";  // one line, whatever was set
+      throw parlab::ConfigError("PARLAB_THREAD_LEVEL = \"" + value +
                                 "\": expected single, funneled, serialized or multiple");
+    }
     code = parlab::Main(argc, argv, requested, thread_level);
   } catch (const parlab::ConfigError& e) {
     if (rank == 0) std::fprintf(stderr, "parlab: error: %s\n", e.what());
