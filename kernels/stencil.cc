@@ -189,14 +189,27 @@ class StencilKernel final : public Kernel {
   }
 
   Rect All() const { return {1, lr_ + 1, 1, lc_ + 1}; }
-  Rect Interior() const { return {2, lr_, 2, lc_}; }  // points that need no halo value
+  // The points that need no received halo value: a side without a neighbour borders the
+  // fixed boundary, so its edge rows or columns are interior too (a split that keeps full
+  // rows where it can: column strips are strided and cost a sweep's worth of cache lines).
+  Rect Interior() const {
+    const long long i0 = block_.north != MPI_PROC_NULL ? 2 : 1;
+    const long long j0 = block_.west != MPI_PROC_NULL ? 2 : 1;
+    const long long i1 = std::max(i0, block_.south != MPI_PROC_NULL ? lr_ : lr_ + 1);
+    const long long j1 = std::max(j0, block_.east != MPI_PROC_NULL ? lc_ : lc_ + 1);
+    return {i0, i1, j0, j1};
+  }
+  // All but the interior: full-width rows above and below it, then the columns beside it.
   std::vector<Rect> Border() const {
-    std::vector<Rect> border = {{1, 2, 1, lc_ + 1}};
-    if (lr_ > 1) border.push_back({lr_, lr_ + 1, 1, lc_ + 1});
-    if (lr_ > 2) {
-      border.push_back({2, lr_, 1, 2});
-      if (lc_ > 1) border.push_back({2, lr_, lc_, lc_ + 1});
-    }
+    const Rect in = Interior();
+    std::vector<Rect> border;
+    const auto add = [&](Rect r) {
+      if (r.rows() > 0 && r.j1 > r.j0) border.push_back(r);
+    };
+    add({1, in.i0, 1, lc_ + 1});
+    add({in.i0, in.i1, 1, in.j0});
+    add({in.i0, in.i1, in.j1, lc_ + 1});
+    add({in.i1, lr_ + 1, 1, lc_ + 1});
     return border;
   }
 
