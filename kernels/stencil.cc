@@ -190,8 +190,7 @@ class StencilKernel final : public Kernel {
 
   Rect All() const { return {1, lr_ + 1, 1, lc_ + 1}; }
   // The points that need no received halo value: a side without a neighbour borders the
-  // fixed boundary, so its edge rows or columns are interior too (a split that keeps full
-  // rows where it can: column strips are strided and cost a sweep's worth of cache lines).
+  // fixed boundary, so its edge rows or columns are interior too (no strided strips there).
   Rect Interior() const {
     const long long i0 = block_.north != MPI_PROC_NULL ? 2 : 1;
     const long long j0 = block_.west != MPI_PROC_NULL ? 2 : 1;
@@ -203,9 +202,7 @@ class StencilKernel final : public Kernel {
   std::vector<Rect> Border() const {
     const Rect in = Interior();
     std::vector<Rect> border;
-    const auto add = [&](Rect r) {
-      if (r.rows() > 0 && r.j1 > r.j0) border.push_back(r);
-    };
+    const auto add = [&](Rect r) { if (r.rows() > 0 && r.j1 > r.j0) border.push_back(r); };
     add({1, in.i0, 1, lc_ + 1});
     add({in.i0, in.i1, 1, in.j0});
     add({in.i0, in.i1, in.j1, lc_ + 1});
