@@ -303,9 +303,8 @@ void StencilKernel::SweepOverlap(PhaseTimer& t) {
 // Every thread exchanges its own segment on its own communicator (and, nonblocking,
 // computes its share of the interior meanwhile). Samples: comm (blocking) or compute.
 void StencilKernel::SweepMultiple(PhaseTimer& t) {
-  std::vector<HaloTimes>& before = before_;
-  before.clear();
-  for (const HaloSegment& segment : segments_) before.push_back(segment.times());
+  before_.clear();
+  for (const HaloSegment& segment : segments_) before_.push_back(segment.times());
   {
     auto scope = t.Measure(nonblocking_ ? Phase::kCompute : Phase::kComm);
     ctx_->team.Run([&](Worker& worker) {
@@ -315,7 +314,7 @@ void StencilKernel::SweepMultiple(PhaseTimer& t) {
       worker.Blocking([&] { mine.Finish(cur_); });
     });
   }
-  BookHalo(before);
+  BookHalo(before_);
   auto scope = t.Measure(Phase::kCompute);
   Compute(nonblocking_ ? border_ : all_);
 }
