@@ -62,20 +62,30 @@ if [[ $what == lesson || $what == all ]]; then
     echo "lesson run $i: $(echo "$end - $start" | bc) s"
   done
   /usr/bin/python3 - "$out" <<'PY'
+import re
 import sys
 out = sys.argv[1]
+VERDICTS = ("holds", "does not hold", "inconclusive", "not measured")
 tables = []
 for i in range(1, 6):
-    rows = {}
-    for line in open(f"{out}/lesson-{i}.md").read().splitlines()[2:]:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        rows[cells[0]] = cells[-1]
+    # A claim may appear in more than one table (the C++ rows, then the same claim on
+    # CPython): key it by its table, and keep every verdict cell of its row.
+    rows, table = {}, "lesson"
+    for line in open(f"{out}/lesson-{i}.md").read().splitlines():
+        if line.startswith("## "):
+            table = re.split(r"[(,:]", line[3:])[0].strip()
+        if not line.startswith("|") or line.startswith("|---"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        verdicts = [c for c in cells[1:] if c in VERDICTS]
+        if verdicts:
+            rows[f"{table}: {cells[0]}"] = " + ".join(verdicts)
     tables.append(rows)
 claims = list(tables[0])
 same = [c for c in claims if all(t.get(c) == tables[0][c] for t in tables)]
-inconclusive = [c for c in claims if any(t.get(c) == "inconclusive" for t in tables)]
+inconclusive = [c for c in claims if any("inconclusive" in t.get(c, "") for t in tables)]
 for c in claims:
-    print(f"{'same' if c in same else 'DIFFERS':7s} {' / '.join(t.get(c, '-') for t in tables):60s} {c}")
+    print(f"{'same' if c in same else 'DIFFERS':7s} {' / '.join(t.get(c, '-') for t in tables):50s} {c}")
 print(f"verdicts the same in all five runs: {len(same)}/{len(claims)}; claims inconclusive in "
       f"some run: {len(inconclusive)}")
 PY
