@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build/release}
 parlab=$build/bin/parlab
 [ -x "$parlab" ] || { echo "no $parlab: build the parlab target first" >&2; exit 1; }
-command -v likwid-bench >/dev/null || { echo "likwid-bench missing (Debian package likwid)" >&2; exit 1; }
+command -v likwid-bench >/dev/null || { apt-get update -qq && apt-get install -y -qq likwid >/dev/null; }
 rounds=${ROUNDS:-2}
 seconds=${LIKWID_SECONDS:-1}
 cores=$(nproc)
