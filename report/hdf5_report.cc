@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/mpi_util.h"
 #include "io/fs.h"
+#include "io/modes.h"
 #include "report/hdf5_ceilings.h"
 
 namespace parlab {
@@ -192,6 +193,12 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   h5::SetAttribute(group, "placement_doc", PlacementDoc(spec.placement, spec.smt));
   for (const auto& [name, value] : spec.model_info().Describe(spec.options))
     h5::SetAttribute(group, name, value);
+  if (spec.io_stage) {
+    h5::SetAttribute(group, "io_stage", kIoModeNames.Name(spec.io_stage->mode));
+    h5::SetAttribute(group, "io_layout", kIoLayoutNames.Name(spec.io_stage->layout));
+    h5::SetAttribute(group, "io_dir", spec.io_stage->dir);
+    h5::SetAttribute(group, "io_sync", spec.io_stage->sync ? 1 : 0);
+  }
   h5::SetAttribute(group, "work_amount", o.work.amount);
   h5::SetAttribute(group, "work_unit", o.work.unit);
   h5::SetAttribute(group, "rate_unit", o.work.rate_unit);

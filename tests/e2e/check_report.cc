@@ -7,39 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "h5_test_util.h"
+
 namespace {
 
 std::string g_report;
 long long g_expected_runs = 0;
 
-std::string StringAttribute(hid_t object, const char* name) {
-  hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
-  if (attr < 0) return "<missing " + std::string(name) + ">";
-  hid_t type = H5Aget_type(attr);
-  std::string out;
-  if (H5Tis_variable_str(type) > 0) {
-    char* value = nullptr;
-    hid_t memory = H5Tcopy(H5T_C_S1);
-    H5Tset_size(memory, H5T_VARIABLE);
-    H5Tset_cset(memory, H5Tget_cset(type));
-    H5Aread(attr, memory, &value);
-    out = value != nullptr ? value : "";
-    H5free_memory(value);
-    H5Tclose(memory);
-  }
-  H5Tclose(type);
-  H5Aclose(attr);
-  return out;
-}
-
-long long IntAttribute(hid_t object, const char* name) {
-  long long value = -1;
-  hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
-  if (attr < 0) return -1;
-  H5Aread(attr, H5T_NATIVE_LLONG, &value);
-  H5Aclose(attr);
-  return value;
-}
+using parlab::testing_util::IntAttribute;
+using parlab::testing_util::StringAttribute;
 
 double ScalarDataset(hid_t group, const char* path) {
   double value = -12345;

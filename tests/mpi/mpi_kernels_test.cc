@@ -16,6 +16,7 @@
 #include "kernels/montecarlo.h"
 #include "report/hdf5_report.h"
 #include "report/output.h"
+#include "h5_test_util.h"
 #include "test_util.h"
 
 namespace parlab {
@@ -405,6 +406,7 @@ TEST(MpiReport, ParallelWriteKeepsEveryRanksSamples) {
   experiment.config_text = "# synthetic";
   experiment.runs.push_back(MakeSpec("triad", p == 1 ? "serial" : "processes", {p, 1}, 999, {}, 3));
   experiment.runs.back().id = "run-0001";
+  experiment.runs.back().io_stage = IoStageSpec{IoMode::kHdf5, IoLayout::kSharedFile, dir, true};
   Environment env = testing_util::TestEnvironment();
   env.hostnames = AllGatherStrings(MPI_COMM_WORLD, "host" + std::to_string(Rank(MPI_COMM_WORLD)));
   env.rank_cpus = AllGatherStrings(MPI_COMM_WORLD, "0");
@@ -443,6 +445,13 @@ TEST(MpiReport, ParallelWriteKeepsEveryRanksSamples) {
     EXPECT_EQ(std::string(host), "host" + std::to_string(p - 1));
     H5Tclose(type);
     H5Dclose(hosts);
+    // The checkpoint stage is described on the run, not only in its label.
+    hid_t run = H5Gopen2(file, "/runs/run-0001", H5P_DEFAULT);
+    EXPECT_EQ(testing_util::StringAttribute(run, "io_stage"), "hdf5");
+    EXPECT_EQ(testing_util::StringAttribute(run, "io_layout"), "shared-file");
+    EXPECT_EQ(testing_util::StringAttribute(run, "io_dir"), dir);
+    EXPECT_EQ(testing_util::IntAttribute(run, "io_sync"), 1);
+    H5Gclose(run);
     H5Fclose(file);
     std::filesystem::remove(output);
   }
