@@ -22,9 +22,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # enough, it only reads finished reports).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "openmpi-bin, python3 (>= 3.9), python3-h5py, python3-numpy, python3-pandas, python3-matplotlib")
-# scipy only for the Mann-Whitney test of `parlab-analyze compare`; h5dump for reading
-# reports by hand; SLURM for parlab.sbatch and parlab-sweep.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3-scipy, hdf5-tools")
+# h5dump for reading reports by hand; SLURM for parlab.sbatch and parlab-sweep.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "hdf5-tools")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "slurm-client")
 # Checked when cpack runs: a package of a -march=native build runs only on CPUs like this one.
 set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_CURRENT_LIST_DIR}/package_check.cmake)

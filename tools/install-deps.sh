@@ -10,7 +10,7 @@ packages=(
   libpython3-dev  # the python kernel embeds CPython
   python3-venv python3-pip  # the analysis package installed into a venv (python.install)
   clang libclang-rt-14-dev libomp-14-dev
-  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
+  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
   python3-pytest
   chromium  # the HTML page is tested in it, headless (tests/python/test_html_browser.py)
   slurm-wlm munge

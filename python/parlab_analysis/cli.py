@@ -9,7 +9,7 @@ from .errors import AnalysisError
 
 PROG = "parlab-analyze"
 DEBIAN_PACKAGES = {"h5py": "python3-h5py", "numpy": "python3-numpy", "pandas": "python3-pandas",
-                   "matplotlib": "python3-matplotlib", "scipy": "python3-scipy"}
+                   "matplotlib": "python3-matplotlib"}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -100,8 +100,9 @@ def time_per_model(group, label, path):
     names = [f"{m}\n{r}x{t}" + (" ‡" if f else "")
              for m, r, t, f in zip(group["model"], group["ranks"], group["threads"], flagged)]
     medians = group["median_s"].to_numpy() * factor
-    below = medians - group["min_s"].to_numpy() * factor
-    above = group["max_s"].to_numpy() * factor - medians
+    # The median's interval (min-max when too few repetitions to cover it).
+    below = medians - group["median_low_s"].to_numpy() * factor
+    above = group["median_high_s"].to_numpy() * factor - medians
     for index, (model, median, over) in enumerate(zip(group["model"], medians, flagged)):
         colour = model_colour(model)
         ax.bar(index, median, yerr=[[below[index]], [above[index]]], capsize=4,

@@ -61,7 +61,6 @@ class Parlab(CMakePackage):
     depends_on("py-numpy", type="run")
     depends_on("py-pandas", type="run")
     depends_on("py-matplotlib", type="run")
-    depends_on("py-scipy", type="run")
 
     def cmake_args(self):
         sanitizers = [s for s in self.spec.variants["sanitize"].value if s != "none"]
