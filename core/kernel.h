@@ -132,6 +132,12 @@ struct KernelInfo {
   // Runs under a lock of its own (CPython's GIL): models whose workers share parlab's lock
   // are not among its default models (its check refuses them when listed).
   bool own_lock = false;
+  // A repetition right after Setup costs what later ones do: Setup first-touches all the
+  // memory Run uses, and Run has no first-call cost of its own (no lazy allocation, no
+  // interpreter, file or connection to bring up). An interleaved run is set up again for
+  // every round; for such a kernel the warm-ups run in its first round only (unless a
+  // checkpoint stage follows it).
+  bool steady_after_setup = false;
   // Bytes one rank allocates for these parameters on `ranks` ranks (0: negligible).
   std::function<double(const KernelParams&, int ranks)> memory_per_rank = nullptr;
   Bound bound = Bound::kCompute;

@@ -171,6 +171,7 @@ KernelInfo CounterKernelInfo() {
                       "releases CPython's GIL does (hashlib, zlib): the python kernel's native "
                       "task in C++"}},
           .make = [] { return std::make_unique<CounterKernel>(); },
+          .steady_after_setup = true,
           .bound = Bound::kSynchronisation,
           .test_size = 5000};
 }

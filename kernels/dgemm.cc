@@ -203,6 +203,7 @@ KernelInfo DgemmKernelInfo() {
                       "entries of C checked against a naive dot product", {}, 1}},
           .make = [] { return std::make_unique<DgemmKernel>(); },
           .has_checkpoint_state = true,
+          .steady_after_setup = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {  // A and C rows, all of B
             const double n = static_cast<double>(p.size());
             return 8.0 * (2.0 * n * n / ranks + n * n);

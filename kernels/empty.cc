@@ -22,6 +22,7 @@ KernelInfo EmptyKernelInfo() {
           .doc = "does no work: the harness's own overhead per repetition",
           .size_doc = "ignored (any positive value)",
           .make = [] { return std::make_unique<EmptyKernel>(); },
+          .steady_after_setup = true,
           .bound = Bound::kNothing};
 }
 

@@ -105,6 +105,7 @@ KernelInfo MonteCarloKernelInfo() {
           .size_doc = "total number of samples",
           .params = {{"seed", ParamType::kInt, std::int64_t{42}, "key of the counter-based generator"}},
           .make = [] { return std::make_unique<MonteCarloKernel>(); },
+          .steady_after_setup = true,
           .bound = Bound::kCompute,
           .test_size = 100000};
 }

@@ -97,6 +97,7 @@ KernelInfo TriadKernelInfo() {
                      {"scalar", ParamType::kDouble, 3.0, "the scalar s", {}, -1e300}},
           .make = [] { return std::make_unique<TriadKernel>(); },
           .has_checkpoint_state = true,
+          .steady_after_setup = true,
           .memory_per_rank = [](const KernelParams& p, int ranks) {
             return 3.0 * 8 * static_cast<double>(p.size()) / ranks;
           },

@@ -164,6 +164,7 @@ KernelInfo WaitKernelInfo() {
                      {"work_us", ParamType::kDouble, 0.0, "CPU work per task in microseconds", {}, 0}},
           .make = [] { return std::make_unique<WaitKernel>(); },
           .has_event_loop = true,
+          .steady_after_setup = true,
           .bound = Bound::kLatency,
           .test_size = 6,
           .test_params = {{"wait_us", 100.0}}};

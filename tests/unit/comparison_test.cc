@@ -20,6 +20,7 @@ class FakeMeasure {
   explicit FakeMeasure(std::function<double(const RunSpec&, int)> time) : time_(std::move(time)) {}
   std::optional<RunOutcome> operator()(const RunSpec& spec, std::vector<double>& rows) {
     calls.push_back(spec.model + ":" + std::to_string(spec.shape.threads));
+    warmups.push_back(spec.warmups);
     RunOutcome o;
     o.status = status_for(spec);
     std::vector<double> values;
@@ -37,6 +38,7 @@ class FakeMeasure {
   }
   std::function<RunStatus(const RunSpec&)> status_for = [](const RunSpec&) { return RunStatus::kOk; };
   std::vector<std::string> calls;
+  std::vector<int> warmups;  // of each block, in measuring order
   std::map<std::string, std::vector<int>> blocks_per_spec;
 
  private:
@@ -130,6 +132,26 @@ TEST(Comparison, MinTimeAndNonInterleavedRunsKeepTheirMeaning) {
   ASSERT_TRUE(grown.Measure(std::ref(fake), Quiet));
   EXPECT_EQ(grown.runs()[0].outcome.repetitions(), 4);
   EXPECT_EQ(grown.runs()[0].outcome.stop_reason, StopReason::kMinTime);
+}
+
+// A run is set up again for every round: a kernel steady from its setup on warms up in its
+// first round only; any other kernel, or a run with a checkpoint stage, in every round.
+TEST(Comparison, WarmUpsRepeatPerRoundOnlyWhereTheKernelNeedsThem) {
+  const auto blocks = [](RunSpec spec) {
+    spec.warmups = 2;
+    Comparison comparison({&spec}, 1, 0);
+    FakeMeasure fake([](const RunSpec&, int) { return 1.0; });
+    EXPECT_TRUE(comparison.Measure(std::ref(fake), Quiet));
+    return fake.warmups;
+  };
+  EXPECT_EQ(blocks(MakeSpec("counter", "serial", {1, 1}, 100, {}, 4)), (std::vector<int>{2, 0, 0, 0}));
+  EXPECT_EQ(blocks(MakeSpec("fault", "serial", {1, 1}, 1, {}, 4)), (std::vector<int>{2, 2, 2, 2}));
+  RunSpec staged = MakeSpec("triad", "serial", {1, 1}, 1000, {}, 3);
+  staged.io_stage = IoStageSpec{};
+  EXPECT_EQ(blocks(staged), (std::vector<int>{2, 2, 2}));
+  RunSpec whole = MakeSpec("counter", "serial", {1, 1}, 100, {}, 3);
+  whole.interleave = false;  // one block of all its repetitions
+  EXPECT_EQ(blocks(whole), (std::vector<int>{2}));
 }
 
 TEST(Comparison, AFailedRunLeavesTheRoundsAndAStopTimeoutEndsThem) {
