@@ -57,6 +57,9 @@ struct KernelResult {
   double value;
   std::string unit;
   std::string description;
+  // A count over the kernel's executions since its setup (e.g. lost updates): a run measured
+  // in several blocks (each set up anew) reports the sum over its blocks, not the last one.
+  bool summed = false;
 };
 
 // The result called `name` in `results`, or nullptr.

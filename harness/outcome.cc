@@ -84,7 +84,8 @@ std::vector<KernelResult> ReadResults(const Fields& f) {
     const json& value = r.At("value");  // NaN is written as null
     results.push_back({r.Text("name"),
                        value.is_null() ? std::nan("") : r.NumberOf("value", value, -HUGE_VAL),
-                       r.Text("unit"), r.Text("description")});
+                       r.Text("unit"), r.Text("description"),
+                       item.contains("summed") && r.Bool("summed")});  // absent: older journals
   }
   return results;
 }
@@ -146,6 +147,9 @@ void RunOutcome::AppendBlock(RunOutcome block) {
     message = std::move(block.message);
   }
   work = block.work;
+  for (KernelResult& result : block.results)
+    if (const KernelResult* before = FindResult(results, result.name); result.summed && before)
+      result.value += before->value;
   results = std::move(block.results);
   notes = std::move(block.notes);
   finished_utc = std::move(block.finished_utc);
@@ -179,7 +183,7 @@ std::string EncodeOutcome(const RunOutcome& o) {
   json results = json::array();
   for (const auto& k : o.results)
     results.push_back({{"name", k.name}, {"value", k.value}, {"unit", k.unit},
-                       {"description", k.description}});
+                       {"description", k.description}, {"summed", k.summed}});
   json rounds = json::array(), started = json::array(), steal = json::array(), mhz = json::array();
   std::vector<RepetitionMark> marks = o.marks;  // one per repetition (unknown: zeros)
   marks.resize(static_cast<std::size_t>(o.repetitions()));

@@ -82,10 +82,13 @@ class CounterKernel final : public Kernel {
   }
 
   std::vector<KernelResult> Results() const override {
-    return {{"final_value", static_cast<double>(final_), "1", "counter value summed over ranks"},
-            {"updates", static_cast<double>(updates_), "1", "updates executed by all workers"},
+    return {{"final_value", static_cast<double>(final_), "1",
+             "counter value summed over ranks (of the run's last block)"},
+            {"updates", static_cast<double>(updates_), "1",
+             "updates executed by all workers, warm-ups included, over the run's blocks", true},
             {"lost_updates", static_cast<double>(LostUpdates()), "1",
-             "|final value|: a lower bound on updates lost to races (0 for safe variants)"}};
+             "|final value| of each block, summed over the run's blocks: a lower bound on "
+             "updates lost to races (0 for safe variants)", true}};
   }
 
  private:

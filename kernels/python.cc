@@ -127,7 +127,8 @@ class PythonKernel final : public Kernel {
                          "the shared counter, summed over the ranks' interpreters"});
       results.push_back(
           {"lost_updates", static_cast<double>(totals_.lost), "1",
-           "sum over ranks of |counter - (adds - subtracts)|: updates lost at least"});
+           "sum over ranks and over the run's blocks of |counter - (adds - subtracts)|: "
+           "updates lost at least", true});
     }
     if (in_.task == Task::kSleep)
       results.push_back({"shortest_wait", totals_.value, "s", "shortest sleep any task measured"});

@@ -134,6 +134,20 @@ TEST(Comparison, MinTimeAndNonInterleavedRunsKeepTheirMeaning) {
   EXPECT_EQ(grown.runs()[0].outcome.stop_reason, StopReason::kMinTime);
 }
 
+// Each block is set up anew: a count over executions (lost updates) adds up over the blocks,
+// any other result is the last block's.
+TEST(Comparison, CountsOverExecutionsAddUpOverARunsBlocks) {
+  RunOutcome run;
+  run.results = {{"lost_updates", 3, "1", "", true}, {"final_value", -3, "1", ""}};
+  RunOutcome block;
+  block.results = {{"lost_updates", 0, "1", "", true}, {"final_value", 0, "1", ""}};
+  run.AppendBlock(block);
+  block.results = {{"lost_updates", 5, "1", "", true}, {"final_value", 5, "1", ""}};
+  run.AppendBlock(block);
+  EXPECT_EQ(FindResult(run.results, "lost_updates")->value, 8);
+  EXPECT_EQ(FindResult(run.results, "final_value")->value, 5);
+}
+
 // A run is set up again for every round: a kernel steady from its setup on warms up in its
 // first round only; any other kernel, or a run with a checkpoint stage, in every round.
 TEST(Comparison, WarmUpsRepeatPerRoundOnlyWhereTheKernelNeedsThem) {

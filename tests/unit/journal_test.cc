@@ -62,7 +62,8 @@ RunOutcome Outcome(RunStatus status, int repetitions, int ranks) {
   for (int i = 0; i < repetitions * ranks * kColumns; ++i) samples.push_back(0.1 * i + 1e-7);
   o.samples = SampleTable(repetitions, ranks, samples);
   o.work = {1000, "item", "items/s", 1};
-  o.results = {{"pi_estimate", 3.14, "1", "pi"}, {"nothing", std::nan(""), "1", "NaN"}};
+  o.results = {{"pi_estimate", 3.14, "1", "pi"}, {"nothing", std::nan(""), "1", "NaN"},
+               {"lost", 7, "1", "a count over the blocks", true}};
   o.cpu_sets.assign(static_cast<std::size_t>(ranks), "0-1");
   o.places.assign(static_cast<std::size_t>(ranks), -1);
   o.notes = {{"note", "text"}};
