@@ -171,11 +171,13 @@ def main(out, rounds):
     print()
 
     for interval in ("5", "0.001"):
-        lost = [reports.result(find(reports.runs, "python", "threads", (1, 2),
-                                    task="unlocked_counter", switch_interval_ms=interval),
-                               "lost_updates") for reports in loaded]
+        runs = [find(reports.runs, "python", "threads", (1, 2), task="unlocked_counter",
+                     switch_interval_ms=interval) for reports in loaded]
+        lost = [reports.result(run, "lost_updates") for reports, run in zip(loaded, runs)]
+        # lost_updates adds up every execution: each repetition and its block's warm-up.
         print(f"unlocked_counter, threads 1x2, switch interval {interval} ms: lost updates per "
-              f"round {[int(n) for n in lost]} (of 2 x 500000 updates)")
+              f"invocation {[int(n) for n in lost]} (over {[2 * int(r.repetitions) for r in runs]} "
+              f"executions of 2 x 500000 updates: each repetition and its round's warm-up)")
     print()
 
     loops = {}

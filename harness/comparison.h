@@ -2,8 +2,9 @@
 // table: each label's serial baseline and every model, shape and swept parameter value of
 // it), measured in rounds so that
 // drift of a noisy machine hits all of them alike (after pyperf and Georges et al., OOPSLA
-// 2007). Each round measures one block of each active run — set up, warmed up, one
-// repetition, verified — in an order shuffled from the experiment's seed; rounds go on
+// 2007). Each round measures one block of each active run — set up, warmed up (in its
+// first block only for kernels steady after their setup), one repetition, verified — in
+// an order shuffled from the experiment's seed; rounds go on
 // until every run has its repetitions (and min_time) and, with a precision target, until
 // the 95 % interval of every median and of every speedup is that narrow, or until
 // max_time of measuring is spent. A run with interleave = false is a comparison of its own

@@ -16,7 +16,7 @@
 namespace parlab {
 namespace {
 
-constexpr int kJournalVersion = 3;  // 3: rounds, timestamps, stop reasons, work_flops, work_bytes
+constexpr int kJournalVersion = 4;  // 4: summed results, warm-ups once per run for steady kernels
 
 std::string Line(const RunSpec& spec, const RunOutcome& outcome) {
   // The outcome is JSON already: embedded as is, not parsed and printed again.

@@ -147,10 +147,13 @@ void RunOutcome::AppendBlock(RunOutcome block) {
     message = std::move(block.message);
   }
   work = block.work;
-  for (KernelResult& result : block.results)
-    if (const KernelResult* before = FindResult(results, result.name); result.summed && before)
-      result.value += before->value;
-  results = std::move(block.results);
+  // A block that failed before computing anything has no results: the run keeps its own.
+  if (!block.results.empty()) {
+    for (KernelResult& result : block.results)
+      if (const KernelResult* before = FindResult(results, result.name); result.summed && before)
+        result.value += before->value;
+    results = std::move(block.results);
+  }
   notes = std::move(block.notes);
   finished_utc = std::move(block.finished_utc);
   nodes = block.nodes;

@@ -58,7 +58,8 @@ struct RunOutcome {
   int blocks = 0;                     // how many times it was set up and measured (rounds)
 
   // Adds a later block of the same run: its repetitions, times, warnings; a block that did
-  // not end "ok" ends the run with its status and message.
+  // not end "ok" ends the run with its status and message. Results are the later block's,
+  // except counts marked `summed`, which add up (a block with no results keeps the run's).
   void AppendBlock(RunOutcome block);
   // The measured repetitions' rounds (for paired comparisons).
   std::vector<int> Rounds() const;

@@ -61,6 +61,7 @@ class CounterKernel final : public Kernel {
     MPI_Allreduce(local, global, 2, MPI_INT64_T, MPI_SUM, ctx_->comm);
     final_ = global[0];
     updates_ = global[1];
+    lost_since_setup_ += LostUpdates();
   }
 
   Verification Verify() override {
@@ -83,12 +84,12 @@ class CounterKernel final : public Kernel {
 
   std::vector<KernelResult> Results() const override {
     return {{"final_value", static_cast<double>(final_), "1",
-             "counter value summed over ranks (of the run's last block)"},
+             "counter value summed over ranks, after the run's last repetition"},
             {"updates", static_cast<double>(updates_), "1",
-             "updates executed by all workers, warm-ups included, over the run's blocks", true},
-            {"lost_updates", static_cast<double>(LostUpdates()), "1",
-             "|final value| of each block, summed over the run's blocks: a lower bound on "
-             "updates lost to races (0 for safe variants)", true}};
+             "updates executed by all workers in the last repetition"},
+            {"lost_updates", static_cast<double>(lost_since_setup_), "1",
+             "|final value| of every repetition (warm-ups too) of every block, summed: a lower "
+             "bound on updates lost to races (0 for safe variants)", true}};
   }
 
  private:
@@ -164,6 +165,7 @@ class CounterKernel final : public Kernel {
   std::mutex mutex_;
   std::int64_t final_ = 0;
   std::int64_t updates_ = 0;
+  std::int64_t lost_since_setup_ = 0;  // over every Run since Setup (warm-ups too)
 };
 
 KernelInfo CounterKernelInfo() {

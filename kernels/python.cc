@@ -126,9 +126,9 @@ class PythonKernel final : public Kernel {
       results.push_back({"final_value", static_cast<double>(totals_.counter), "1",
                          "the shared counter, summed over the ranks' interpreters"});
       results.push_back(
-          {"lost_updates", static_cast<double>(totals_.lost), "1",
-           "sum over ranks and over the run's blocks of |counter - (adds - subtracts)|: "
-           "updates lost at least", true});
+          {"lost_updates", static_cast<double>(lost_since_setup_), "1",
+           "|counter - (adds - subtracts)| summed over ranks, over every repetition (warm-ups "
+           "too) and every block: updates lost at least", true});
     }
     if (in_.task == Task::kSleep)
       results.push_back({"shortest_wait", totals_.value, "s", "shortest sleep any task measured"});
@@ -251,6 +251,7 @@ class PythonKernel final : public Kernel {
                std::llround(sums[3]),
                in_.task == Task::kSleep ? shortest : sums[4],
                sums[5]};
+    lost_since_setup_ += totals_.lost;
   }
 
   void ResetCounter() const {
@@ -311,6 +312,7 @@ class PythonKernel final : public Kernel {
   Ref function_;
   Ref loop_;
   Totals totals_;
+  long long lost_since_setup_ = 0;  // over every Run since Setup (warm-ups too)
 };
 
 // Python objects go with the GIL held; once the interpreter is gone they are only dropped.

@@ -185,6 +185,9 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   h5::SetAttribute(group, "message", o.message);
   h5::SetAttribute(group, "repetitions", o.repetitions());
   h5::SetAttribute(group, "warmups", spec.warmups);
+  // 0: its later blocks skipped the warm-ups (a kernel steady after its setup, comparison.cc).
+  h5::SetAttribute(group, "warmups_every_block",
+                   o.blocks > 1 && spec.kernel_info().steady_after_setup && !spec.io_stage ? 0 : 1);
   h5::SetAttribute(group, "min_time_s", spec.min_time_s);
   h5::SetAttribute(group, "timeout_s", spec.timeout_s);
   h5::SetAttribute(group, "on_timeout", kOnTimeoutNames.Name(spec.on_timeout));
@@ -319,12 +322,15 @@ void WriteMeasuringOrder(const h5::Handle& group, const FinishedRun& run, bool r
 // The kernel's figures, then those derived across runs (e.g. overlap).
 void WriteResults(const h5::Handle& group, const FinishedRun& run, bool root) {
   h5::Handle results = h5::CreateGroup(group, "results");
-  h5::SetAttribute(results, "description", "figures the kernel computed in its last repetition");
+  h5::SetAttribute(results, "description",
+                   "figures the kernel computed in its last repetition; a dataset with summed = 1 "
+                   "adds up every repetition of every block (e.g. lost_updates)");
   for (const auto* list : {&run.outcome.results, &run.result.derived.results}) {
     for (const KernelResult& k : *list) {
       h5::Handle dataset = h5::CreateDataset(results, k.name, H5T_NATIVE_DOUBLE, {}, k.unit,
                                              k.description);
       h5::WriteFrom(root, dataset, H5T_NATIVE_DOUBLE, &k.value);
+      h5::SetAttribute(dataset, "summed", k.summed ? 1 : 0);
     }
   }
 }

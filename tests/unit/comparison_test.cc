@@ -146,6 +146,11 @@ TEST(Comparison, CountsOverExecutionsAddUpOverARunsBlocks) {
   run.AppendBlock(block);
   EXPECT_EQ(FindResult(run.results, "lost_updates")->value, 8);
   EXPECT_EQ(FindResult(run.results, "final_value")->value, 5);
+  RunOutcome failed;  // threw before computing: no results
+  failed.status = RunStatus::kError;
+  run.AppendBlock(failed);
+  EXPECT_EQ(FindResult(run.results, "lost_updates")->value, 8);
+  EXPECT_EQ(run.status, RunStatus::kError);
 }
 
 // A run is set up again for every round: a kernel steady from its setup on warms up in its

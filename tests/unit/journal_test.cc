@@ -104,6 +104,18 @@ TEST_F(JournalTest, AppendedRunsComeBackExactly) {
   EXPECT_EQ(EncodeOutcome(runs.at("run-0003")), EncodeOutcome(third));
 }
 
+TEST_F(JournalTest, AResultWithoutTheSummedFieldReadsAsNotSummed) {
+  std::string record = EncodeOutcome(Outcome(RunStatus::kOk, 2, 1));
+  for (const std::string field : {"\"summed\":false,", "\"summed\":true,"})
+    for (std::size_t at; (at = record.find(field)) != std::string::npos;)
+      record.erase(at, field.size());  // as a record written before the field
+  ASSERT_EQ(record.find("summed"), std::string::npos);
+  const RunOutcome read = DecodeOutcome(record, {1, 1, 1000});
+  ASSERT_EQ(read.results.size(), 3u);
+  for (const KernelResult& result : read.results) EXPECT_FALSE(result.summed) << result.name;
+  EXPECT_EQ(read.results[2].value, 7);
+}
+
 TEST_F(JournalTest, EntryCutShortByACrashIsDroppedAndRewritten) {
   {
     RunJournal journal(MPI_COMM_WORLD, path_, experiment_, {});
