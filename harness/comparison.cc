@@ -78,9 +78,7 @@ RunSpec Comparison::BlockSpec(const ComparisonRun& run) const {
     block.repetitions = std::max(1, std::min(size, run.spec->max_repetitions - done));
     block.max_repetitions = block.repetitions;
     block.min_time_s = 0;
-    // Set up again for this round: warm up again, unless the kernel is steady from its
-    // setup on and no checkpoint stage (whose first write creates its file) follows it.
-    if (!first && block.kernel_info().steady_after_setup && !block.io_stage) block.warmups = 0;
+    if (!first && !block.warms_up_every_block()) block.warmups = 0;
   }
   block.timeout_s = std::max(1e-3, run.spec->timeout_s - run.outcome.elapsed_s);
   return block;

@@ -13,6 +13,10 @@ const KernelInfo& RunSpec::kernel_info() const {
   return *info;
 }
 
+bool RunSpec::warms_up_every_block() const {
+  return !kernel_info().steady_after_setup || io_stage.has_value();
+}
+
 const ExecutionModel& RunSpec::model_info() const {
   const ExecutionModel* info = FindModel(model);
   if (info == nullptr) throw std::logic_error("run " + id + ": no model '" + model + "'");

@@ -61,6 +61,10 @@ struct RunSpec {
   Placement placement;
   bool smt = false;
   const KernelInfo& kernel_info() const;  // the kernel's table entry
+  // Whether each later block of the run (set up anew) warms up again: yes unless the kernel
+  // is steady after its setup and no checkpoint stage (whose first write creates its file)
+  // follows it.
+  bool warms_up_every_block() const;
   const ExecutionModel& model_info() const;
   // What the kernel's check hook is told about this run.
   CheckContext check_context(int thread_level) const;

@@ -186,8 +186,7 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   h5::SetAttribute(group, "repetitions", o.repetitions());
   h5::SetAttribute(group, "warmups", spec.warmups);
   // 0: its later blocks skipped the warm-ups (a kernel steady after its setup, comparison.cc).
-  h5::SetAttribute(group, "warmups_every_block",
-                   o.blocks > 1 && spec.kernel_info().steady_after_setup && !spec.io_stage ? 0 : 1);
+  h5::SetAttribute(group, "warmups_every_block", o.blocks > 1 && !spec.warms_up_every_block() ? 0 : 1);
   h5::SetAttribute(group, "min_time_s", spec.min_time_s);
   h5::SetAttribute(group, "timeout_s", spec.timeout_s);
   h5::SetAttribute(group, "on_timeout", kOnTimeoutNames.Name(spec.on_timeout));
