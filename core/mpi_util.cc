@@ -1,5 +1,7 @@
 #include "core/mpi_util.h"
 
+#include <algorithm>
+#include <chrono>
 #include <climits>
 #include <stdexcept>
 #include <thread>
@@ -143,15 +145,25 @@ std::vector<std::string> AllGatherStrings(MPI_Comm comm, const std::string& mine
   return out;
 }
 
+void WaitSleeping(MPI_Request& request) {
+  // Each poll wakes the core a working thread runs on: measured on a 2-vCPU KVM guest, a
+  // 200 us poll cost the L1-bound loop beside it 13-16 % of its bandwidth, a 2 ms one 2 %.
+  // Doubling the sleep up to 2 ms keeps a long wait to 500 polls a second, while a short
+  // one still ends within about its own length.
+  constexpr long kLongestSleep = 2000;
+  long sleep_us = 50;
+  int done = 0;
+  for (MPI_Test(&request, &done, MPI_STATUS_IGNORE); done == 0;
+       MPI_Test(&request, &done, MPI_STATUS_IGNORE)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    sleep_us = std::min(2 * sleep_us, kLongestSleep);
+  }
+}
+
 void IdleBarrier(MPI_Comm comm) {
   MPI_Request request;
   MPI_Ibarrier(comm, &request);
-  int done = 0;
-  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-  while (done == 0) {
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-  }
+  WaitSleeping(request);
 }
 
 std::string ThreadLevelName(int level) {

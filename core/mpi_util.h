@@ -150,6 +150,10 @@ std::vector<std::string> AllGatherStrings(MPI_Comm comm, const std::string& mine
 // the threads that are working (OpenMPI's blocking barrier busy-polls).
 void IdleBarrier(MPI_Comm comm);
 
+// Completes `request` polling with sleeps that grow from 50 us to 2 ms: a rank that waits
+// leaves its core to the ones working, and wakes rarely enough not to disturb them.
+void WaitSleeping(MPI_Request& request);
+
 std::string ThreadLevelName(int level);
 
 }  // namespace parlab

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/collective.h"
+#include "core/mpi_util.h"
 
 namespace parlab {
 namespace {
@@ -42,17 +43,11 @@ int CpuFor(const std::vector<int>& cpus, int worker) {
   return worker < static_cast<int>(cpus.size()) ? cpus[worker] : -1;
 }
 
-// Completes a request; `sleep` polls with sleeps so a rank with nothing to do leaves its
-// CPU to the ranks being measured.
+// Completes a request; a rank with nothing to do sleeps between polls (WaitSleeping), so
+// it leaves its CPU to the ranks being measured.
 void Complete(MPI_Request& request, bool sleep) {
-  if (!sleep) {
-    MPI_Wait(&request, MPI_STATUS_IGNORE);
-    return;
-  }
-  int done = 0;
-  for (MPI_Test(&request, &done, MPI_STATUS_IGNORE); done == 0;
-       MPI_Test(&request, &done, MPI_STATUS_IGNORE))
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  if (sleep) WaitSleeping(request);
+  else MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
 }  // namespace
