@@ -1,6 +1,7 @@
 #include "app/primitives.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/kernel.h"
 #include "core/mpi_util.h"
 #include "core/phase_timer.h"
 #include "harness/stats.h"
@@ -257,6 +259,19 @@ std::string Bytes(const nlohmann::json& figures, const char* group, const char* 
   return fmt::format("{:.1f} MiB", bytes / (1 << 20));
 }
 
+// Each kernel's own start-up costs (the python kernel's interpreter and multiprocessing
+// workers), as a group "<kernel>_kernel" of figures; one that could not be measured is text.
+void KernelStartupCosts(nlohmann::json& figures) {
+  for (const KernelInfo& kernel : KernelTable()) {
+    if (!kernel.startup_costs) continue;
+    nlohmann::json& group = figures[kernel.name + "_kernel"];
+    for (const StartupCost& cost : kernel.startup_costs()) {
+      if (cost.seconds >= 0) group[cost.name] = cost.seconds;
+      else group[cost.name] = "not measured: " + cost.unavailable;
+    }
+  }
+}
+
 }  // namespace
 
 nlohmann::json MeasurePrimitives(MPI_Comm world) {
@@ -269,6 +284,7 @@ nlohmann::json MeasurePrimitives(MPI_Comm world) {
     figures["threads"] = Threads();
     figures["processes"] = Processes();
     figures["async"] = Async();
+    KernelStartupCosts(figures);
   }
   IdleBarrier(world);
   MpiFigures(world, length > 0 ? std::string(self) : "parlab", figures["processes"]);
@@ -307,6 +323,17 @@ std::string FormatPrimitives(const nlohmann::json& f) {
       line += fmt::format("{:<{}}", rows[r][c], width[c] + (c < 3 ? 2 : 0));
     text += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
     if (r == 0) text += std::string(line.find_last_not_of(' ') + 1, '-') + "\n";
+  }
+  for (const auto& [group, values] : f.items()) {
+    if (group.size() < 7 || group.compare(group.size() - 7, 7, "_kernel") != 0) continue;
+    std::vector<std::string> parts;
+    for (const auto& [name, value] : values.items()) {
+      std::string label = name.substr(0, name.rfind("_s"));
+      std::replace(label.begin(), label.end(), '_', ' ');
+      parts.push_back(fmt::format("{} {}", label, Us(f, group.c_str(), name.c_str())));
+    }
+    text += fmt::format("{} start-up: {}\n", group.substr(0, group.size() - 7) + " kernel",
+                        fmt::join(parts, "; "));
   }
   return text;
 }

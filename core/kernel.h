@@ -121,6 +121,15 @@ class ResultDeriver {
 
 using EnvironmentFacts = std::vector<std::pair<std::string, std::string>>;
 
+// A cost a kernel's workers pay to come into being beyond what the models' own threads and
+// processes cost (an interpreter to start, say): `parlab primitives` measures and shows it.
+struct StartupCost {
+  std::string name;         // a JSON key: "multiprocessing_spawn_s"
+  std::string description;  // what was timed, and how often
+  double seconds = -1;      // the median; < 0 when it could not be measured
+  std::string unavailable = {};  // why not, when seconds < 0
+};
+
 // What a kernel is bound by: the order `parlab list` shows kernels in.
 enum class Bound { kCompute, kMemory, kSynchronisation, kLatency, kCommunication, kIo, kNothing };
 
@@ -157,6 +166,8 @@ struct KernelInfo {
   // Facts probed once per experiment that runs this kernel (collective over the world),
   // stored in the report's environment.
   std::function<EnvironmentFacts(MPI_Comm, const KernelParams&)> probe = nullptr;
+  // Start-up costs of this kernel's workers; called by `parlab primitives` on one rank.
+  std::function<std::vector<StartupCost>()> startup_costs = nullptr;
   std::function<std::unique_ptr<ResultDeriver>()> make_deriver = nullptr;
   // A small size and parameter overrides the unit and MPI test suites run the kernel with
   // (string parameters named "dir" are pointed at a temporary directory by the tests).

@@ -370,6 +370,7 @@ KernelInfo PythonKernelInfo() {
           .check = python::CheckTaskParams,
           .preflight = python::PreflightTaskParams,
           .probe = ProbePython,
+          .startup_costs = python::MeasureStartupCosts,
           .test_size = 2000,
           .test_params = {{"task", std::string("locked_counter")}}};
 }

@@ -21,6 +21,10 @@ std::string CheckTaskParams(const KernelParams& params, const CheckContext& cont
 // Before any work, on every rank: the user's file and the scratch directory, or "".
 std::string PreflightTaskParams(const KernelParams& params);
 
+// The interpreter's start and multiprocessing's fork and spawn workers, timed on the
+// calling rank (for `parlab primitives`); a part that cannot run says why.
+std::vector<StartupCost> MeasureStartupCosts();
+
 // Bytes of buffers one rank allocates (native's buffer, file_read's reads).
 double TaskMemoryPerRank(const KernelParams& params, int ranks);
 
