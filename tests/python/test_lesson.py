@@ -136,8 +136,8 @@ def test_tiny_lesson_judges_the_python_claims_on_cpython_and_the_gil_emulation()
     assert "threads 1x2 switch 5 ms" in unlocked[4], unlocked
     fidelity_rows = [line.strip("| ").split(" | ") for line in lines[fidelity + 2:]
                      if line.startswith("| ")]
-    assert [r[0].split(" ")[0] for r in fidelity_rows] == ["count", "locked_counter", "sleep",
-                                                           "native"]
+    assert [r[0].split(" ")[0] for r in fidelity_rows] == [
+        "count", "locked_counter", "unlocked_counter", "sleep", "native", "file_read"]
     for row in fidelity_rows:
         assert "x [" in row[1] and "x [" in row[2] and "x [" in row[3], row  # all measured
     assert "Free-threaded CPython: not available" in result.stdout
