@@ -1,6 +1,7 @@
 #include "kernels/python_interpreter.h"
 
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -157,7 +158,12 @@ void HostMain(Host& host) {
 // Finalises at exit (static destruction), after main() returned: never after std::_Exit,
 // which parlab uses when a run's thread was left behind.
 struct FinalizeAtExit {
-  ~FinalizeAtExit() { Finalize(); }
+  ~FinalizeAtExit() {
+    if (Finalize() == Finalization::kThreadsLeft)
+      std::fprintf(stderr, "parlab: warning: the embedded CPython is not finalised (atexit "
+                   "handlers do not run): Python code left non-daemon threads running: %s\n",
+                   NonDaemonThreads().c_str());
+  }
 };
 
 void StartLocked(Host& host, std::unique_lock<std::mutex>& lock) {
@@ -227,12 +233,45 @@ Finalization Finalize() {
       break;
   }
   if (host.inside > 0) return Finalization::kThreadInside;
+  lock.unlock();
+  // Py_FinalizeEx joins every non-daemon thread (threading._shutdown): one that never ends
+  // would hang the process at exit.
+  if (!NonDaemonThreads().empty()) return Finalization::kThreadsLeft;
+  lock.lock();
+  if (host.state != State::kRunning) return Finalization::kAlreadyDone;
+  if (host.inside > 0) return Finalization::kThreadInside;
   host.state = State::kStopping;
   host.changed.notify_all();
   host.changed.wait(lock, [&] { return host.state == State::kFinalized; });
   lock.unlock();
   host.thread.join();
   return host.finalize_status == 0 ? Finalization::kFinalized : Finalization::kFailed;
+}
+
+std::string NonDaemonThreads() {
+  if (!Running()) return "";
+  try {
+    Gil gil;
+    Ref threading(PyImport_ImportModule("threading"));
+    Ref globals(PyDict_New());
+    if (!threading || !globals ||
+        PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) != 0 ||
+        PyDict_SetItemString(globals.get(), "threading", threading.get()) != 0) {
+      PyErr_Clear();
+      return "";
+    }
+    Ref names(PyRun_String("', '.join(t.name for t in threading.enumerate() if t.is_alive() "
+                           "and not t.daemon and t is not threading.main_thread())",
+                           Py_eval_input, globals.get(), globals.get()));
+    const char* text = names ? PyUnicode_AsUTF8(names.get()) : nullptr;
+    if (text == nullptr) {
+      PyErr_Clear();
+      return "";
+    }
+    return text;
+  } catch (const std::exception&) {
+    return "";  // finalised meanwhile
+  }
 }
 
 const char* FinalizationName(Finalization outcome) {
@@ -247,6 +286,8 @@ const char* FinalizationName(Finalization outcome) {
       return "skipped: a thread is still inside Python";
     case Finalization::kAlreadyDone:
       return "already finalized";
+    case Finalization::kThreadsLeft:
+      return "skipped: Python code left non-daemon threads running";
   }
   return "?";
 }

@@ -41,9 +41,14 @@ enum class Finalization {
   kFailed,        // Py_FinalizeEx reported an error (buffered output lost)
   kThreadInside,  // skipped: a thread is still inside Python
   kAlreadyDone,   // an earlier call finalised it
+  kThreadsLeft,   // skipped: Python code left non-daemon threads (Py_FinalizeEx would wait)
 };
 
-// Finalises the interpreter (on the thread that started it) unless a thread is inside.
+// The non-daemon threads Python code started and left running, by name ("" when none).
+std::string NonDaemonThreads();
+
+// Finalises the interpreter (on the thread that started it) unless a thread is inside, or
+// Python code left a non-daemon thread running (Py_FinalizeEx would wait for it forever).
 // Called at exit; tests call it to check the outcome. After it, Gil throws.
 Finalization Finalize();
 const char* FinalizationName(Finalization outcome);

@@ -98,6 +98,9 @@ std::string PreflightModule(const std::string& path) {
   if (::stat(path.c_str(), &info) != 0)
     return fmt::format("module = '{}': {}", path, std::strerror(errno));
   if (!S_ISREG(info.st_mode)) return fmt::format("module = '{}' is not a regular file", path);
+  if (path.size() < 4 || path.compare(path.size() - 3, 3, ".py") != 0)
+    return fmt::format("module = '{}' is not a Python source file (its name must end in .py)",
+                       path);
   if (::access(path.c_str(), R_OK) != 0)
     return fmt::format("module = '{}' cannot be read: {}", path, std::strerror(errno));
   return "";
