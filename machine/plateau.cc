@@ -1,10 +1,14 @@
 #include "machine/plateau.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <span>
 #include <stdexcept>
+
+#include "machine/cache_levels.h"
 
 namespace parlab {
 namespace {
@@ -146,6 +150,24 @@ std::vector<LevelPlateau> LabelPlateaus(const std::vector<Plateau>& plateaus,
     }
   }
   return levels;
+}
+
+PlateauCeiling CeilingOfPlateau(std::span<const BandwidthPoint> curve, const LevelPlateau& level,
+                                double last_cache_bytes) {
+  const std::size_t first = level.plateau.first, last = level.plateau.last;
+  std::size_t from = first, to = last;
+  PlateauCeiling out{0, "best inner point"};
+  if (level.level == MemoryLevel::kDram && last_cache_bytes > 0) {
+    const double large = std::min(4 * last_cache_bytes, curve[last].bytes);
+    while (from < last && curve[from].bytes < large) ++from;
+    out.rule = fmt::format("best point of >= {} (4x the last cache, or the largest)",
+                           FormatBytes(large));
+  } else if (last - first >= 2) {
+    ++from;
+    --to;
+  }
+  for (std::size_t i = from; i <= to; ++i) out.gbs = std::max(out.gbs, curve[i].gbs);
+  return out;
 }
 
 }  // namespace parlab

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace parlab {
@@ -58,5 +59,20 @@ struct LevelPlateau {
 // cache level, then DRAM.
 std::vector<LevelPlateau> LabelPlateaus(const std::vector<Plateau>& plateaus,
                                         const std::vector<double>& capacities);
+
+// The bandwidth a found level stands for, and the rule that chose it (for the ceiling's
+// method). A cache level: the best inner point of its plateau (each point's best trial
+// can only be slowed by the machine's other work; the two edge points may still be partly
+// the neighbour level's). DRAM: the best point of at least 4x the last cache's capacity
+// (the scope's), or the plateau's largest point when it has none, as STREAM asks: the
+// plateau past the last cache slopes down while the cache's replacement keeps part of a
+// working set a few times its size (measured: points at 1-2x a 260 MiB L3 were 7-24 %
+// faster than at 4x).
+struct PlateauCeiling {
+  double gbs = 0;
+  std::string rule;
+};
+PlateauCeiling CeilingOfPlateau(std::span<const BandwidthPoint> curve, const LevelPlateau& level,
+                                double last_cache_bytes);
 
 }  // namespace parlab

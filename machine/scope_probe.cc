@@ -108,17 +108,14 @@ std::vector<LevelBandwidth> Levels(const MemorySweep& sweep, int workers,
         points.push_back(sweep.points[i].gbs);
       level.from_bytes = l.plateau.from_bytes;
       level.to_bytes = l.plateau.to_bytes;
-      // The best inner point: each point's best trial can only be slowed by the machine's
-      // other work, while a plateau's two edge points may still be partly the neighbour
-      // level's.
-      const std::size_t edge = points.size() > 2 ? 1 : 0;
-      const double best_inner = *std::max_element(points.begin() + edge, points.end() - edge);
+      const PlateauCeiling best = CeilingOfPlateau(
+          sweep.points, l, capacities.empty() ? 0 : capacities.back());
       level.bandwidth = Measured(std::move(points), "GB/s",
-                                 fmt::format("best inner point of the {} sweep points of the "
-                                             "plateau {}..{}; {}", l.plateau.points(),
+                                 fmt::format("{} of the {} sweep points of the plateau {}..{}; "
+                                             "{}", best.rule, l.plateau.points(),
                                              FormatBytes(l.plateau.from_bytes),
                                              FormatBytes(l.plateau.to_bytes), method));
-      level.bandwidth.value = best_inner;
+      level.bandwidth.value = best.gbs;
     }
     levels.push_back(std::move(level));
   }

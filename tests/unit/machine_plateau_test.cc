@@ -165,6 +165,28 @@ TEST(Plateaus, EdgeCases) {
   EXPECT_EQ(levels[0].level, MemoryLevel::kDram);
 }
 
+// A cache level's ceiling leaves its plateau's edge points out; DRAM's counts only working
+// sets of at least 4x the last cache, where the cache no longer keeps part of them.
+TEST(Plateaus, CeilingsComeFromInnerPointsAndDramFromFourTimesTheLastCache) {
+  const std::vector<BandwidthPoint> curve = {
+      {16 * kKiB, 99}, {32 * kKiB, 50}, {64 * kKiB, 52}, {128 * kKiB, 51}, {256 * kKiB, 60},
+      {512 * kMiB, 34}, {1024 * kMiB, 31}, {2048 * kMiB, 28}, {4096 * kMiB, 27.5}};
+  LevelPlateau l1{MemoryLevel::kL1, 256 * kKiB, true, {}};
+  l1.plateau.first = 0;
+  l1.plateau.last = 4;
+  EXPECT_EQ(CeilingOfPlateau(curve, l1, 256 * kMiB).gbs, 52);  // not the edges' 99 or 60
+  LevelPlateau dram{MemoryLevel::kDram, 0, true, {}};
+  dram.plateau.first = 5;
+  dram.plateau.last = 8;
+  const PlateauCeiling at_four = CeilingOfPlateau(curve, dram, 256 * kMiB);
+  EXPECT_EQ(at_four.gbs, 31);  // 1 GiB = 4x 256 MiB and larger; 512 MiB is still partly cached
+  EXPECT_NE(at_four.rule.find("4x the last cache"), std::string::npos) << at_four.rule;
+  // A sweep that ends below 4x the last cache: its largest point alone.
+  EXPECT_EQ(CeilingOfPlateau(curve, dram, 2048 * kMiB).gbs, 27.5);
+  // Without cache sizes DRAM is judged like any plateau.
+  EXPECT_EQ(CeilingOfPlateau(curve, dram, 0).gbs, 31);
+}
+
 TEST(SweepSizes, AscendingWholeBlocksUpToTheShareOfEachWorker) {
   ScopeSettings settings;
   settings.max_working_set = 1 << 30;
