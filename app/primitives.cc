@@ -261,13 +261,16 @@ std::string Bytes(const nlohmann::json& figures, const char* group, const char* 
 
 // Each kernel's own start-up costs (the python kernel's interpreter and multiprocessing
 // workers), as a group "<kernel>_kernel" of figures; one that could not be measured is text.
+// What each one timed goes to the "about" group, keyed "<group>_<figure>".
 void KernelStartupCosts(nlohmann::json& figures) {
   for (const KernelInfo& kernel : KernelTable()) {
     if (!kernel.startup_costs) continue;
-    nlohmann::json& group = figures[kernel.name + "_kernel"];
+    const std::string name = kernel.name + "_kernel";
+    nlohmann::json& group = figures[name];
     for (const StartupCost& cost : kernel.startup_costs()) {
       if (cost.seconds >= 0) group[cost.name] = cost.seconds;
       else group[cost.name] = "not measured: " + cost.unavailable;
+      figures["about"][name + "_" + cost.name] = cost.description;
     }
   }
 }

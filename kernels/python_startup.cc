@@ -60,7 +60,8 @@ StartupCost Multiprocessing(const Ref& function, const char* method, int times) 
 std::vector<StartupCost> MeasureStartupCosts() {
   std::vector<StartupCost> costs;
   StartupCost start{"interpreter_start_s",
-                    "the embedded interpreter brought up (once per rank, on first use)", -1};
+                    "the embedded interpreter brought up with parlab's driver and its imports "
+                    "(once per rank, on first use)", -1};
   const bool was_running = Running();
   const double begin = NowSeconds();
   try {

@@ -326,14 +326,18 @@ def store_primitives(report, figures):
         group.attrs["description"] = ("threads vs processes vs async, measured by `parlab "
                                       "primitives`: creation, memory per worker, context switch, "
                                       "communication")
+        about = figures.get("about", {})  # what a figure timed, keyed "<worker>_<figure>"
         for worker, values in figures.items():
+            if worker == "about":
+                continue
             for name, value in values.items():
                 if isinstance(value, str):
                     group.attrs[f"{worker}_{name}"] = value
                     continue
                 dataset = group.create_dataset(f"{worker}/{name}", data=float(value))
                 dataset.attrs["units"] = next((u for s, u in units.items() if name.endswith(s)), "1")
-                dataset.attrs["description"] = f"{worker}: {name.replace('_', ' ')}"
+                dataset.attrs["description"] = str(about.get(
+                    f"{worker}_{name}", f"{worker}: {name.replace('_', ' ')}"))
 
 
 def _iterations(text):

@@ -276,3 +276,24 @@ def test_fidelity_is_an_equivalence_test_on_both_comparisons_rounds():
     py_serial, py = measured_in_rounds(rng, drift, 1.4)
     spread = lesson_python.fidelity_spread(reports, gil_serial, gil, py_serial, py)
     assert lesson_python.within(spread, 0.15) == v.FAILS, spread
+
+
+def test_primitives_are_stored_with_units_and_what_each_one_timed(tmp_path):
+    import h5py
+
+    path = tmp_path / "primitives.h5"
+    h5py.File(path, "w").close()
+    lesson.store_primitives(str(path), {
+        "threads": {"create_join_s": 1.5e-5},
+        "python_kernel": {"multiprocessing_spawn_s": 0.03,
+                          "multiprocessing_fork_s": "not measured: fails here: OSError"},
+        "about": {"python_kernel_multiprocessing_spawn_s": "start() + join() of a spawned worker"}})
+    with h5py.File(path) as handle:
+        spawn = handle["primitives/python_kernel/multiprocessing_spawn_s"]
+        assert spawn[()] == 0.03 and spawn.attrs["units"] == "s"
+        assert spawn.attrs["description"] == "start() + join() of a spawned worker"
+        assert handle["primitives/threads/create_join_s"].attrs["description"] == \
+            "threads: create join s"  # no "about": the figure's name
+        assert handle["primitives"].attrs["python_kernel_multiprocessing_fork_s"].startswith(
+            "not measured")
+        assert "about" not in handle["primitives"]
