@@ -44,6 +44,9 @@ struct Work {
   // none (network and storage bytes are not memory traffic).
   double flops = 0;
   double bytes = 0;
+  // The bytes that traffic cycles through (the arrays a repetition sweeps), all ranks
+  // together: which memory level's bandwidth is the run's roof. 0: not said (DRAM).
+  double working_set_bytes = 0;
 };
 
 struct Verification {

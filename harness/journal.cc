@@ -16,7 +16,8 @@
 namespace parlab {
 namespace {
 
-constexpr int kJournalVersion = 4;  // 4: summed results, warm-ups once per run for steady kernels
+constexpr int kJournalVersion = 5;  // 4: summed results, warm-ups once per run for steady
+                                     // kernels; 5: the work's working set
 
 std::string Line(const RunSpec& spec, const RunOutcome& outcome) {
   // The outcome is JSON already: embedded as is, not parsed and printed again.

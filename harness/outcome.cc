@@ -203,7 +203,8 @@ std::string EncodeOutcome(const RunOutcome& o) {
               {"samples", o.samples.values()}, {"work_amount", o.work.amount},
               {"work_unit", o.work.unit}, {"rate_unit", o.work.rate_unit},
               {"rate_scale", o.work.rate_scale}, {"work_flops", o.work.flops},
-              {"work_bytes", o.work.bytes}, {"results", results},
+              {"work_bytes", o.work.bytes}, {"work_working_set", o.work.working_set_bytes},
+              {"results", results},
               {"cpu_sets", o.cpu_sets}, {"places", o.places},
               {"oversubscribed", o.oversubscribed}, {"warnings", o.warnings},
               {"loop_s", o.loop_s}, {"notes", o.notes}, {"elapsed_s", o.elapsed_s},
@@ -225,7 +226,7 @@ RunOutcome DecodeOutcome(const std::string& text, const OutcomeExpectation& expe
   o.samples = ReadSamples(f, repetitions, expect.ranks);
   o.work = {f.Number("work_amount", 0), f.Text("work_unit"), f.Text("rate_unit"),
             f.Number("rate_scale", 0), f.Number("work_flops", 0),
-            f.Number("work_bytes", 0)};
+            f.Number("work_bytes", 0), f.Number("work_working_set", 0)};
   o.results = ReadResults(f);
   // An abandoned run may not have learnt where its threads ran: no placement at all.
   const std::size_t threads = static_cast<std::size_t>(expect.ranks) * expect.threads;

@@ -141,7 +141,8 @@ class DgemmKernel final : public Kernel {
   Work work() const override {
     const double n = static_cast<double>(n_);
     // Memory traffic at least: A and B read, C written once.
-    return {2.0 * n * n * n, "flop", "GFLOP/s", 1e9, 2.0 * n * n * n, 3.0 * 8.0 * n * n};
+    return {2.0 * n * n * n, "flop", "GFLOP/s", 1e9, 2.0 * n * n * n, 3.0 * 8.0 * n * n,
+            3.0 * 8.0 * n * n};
   }
 
  private:

@@ -77,7 +77,7 @@ class TriadKernel final : public Kernel {
     // STREAM's count: triad reads b and c and writes a, 3 words per element.
     const double elements = static_cast<double>(global_) * static_cast<double>(iterations_);
     return {3.0 * sizeof(double) * elements, "byte", "GB/s", 1e9, 2.0 * elements,
-            3.0 * sizeof(double) * elements};
+            3.0 * sizeof(double) * elements, 3.0 * sizeof(double) * static_cast<double>(global_)};
   }
 
  private:

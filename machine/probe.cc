@@ -119,6 +119,7 @@ Ceilings MeasureCeilings(MPI_Comm world, const ProbeOptions& options) {
                                                        : AutoMaxWorkingSet(caches);
   MPI_Bcast(&max_working_set, 1, MPI_DOUBLE, 0, world);  // one sweep plan for every node
   ScopeSettings settings = SettingsFrom(options, caches, max_working_set);
+  settings.caches_unknown = cache_error;
   // Most of the budget goes to the scopes, evenly; MPI and storage take about a second.
   const int scopes = on_root_node >= 2 ? 3 : 2;
   settings.budget_seconds =

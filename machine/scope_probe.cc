@@ -185,6 +185,9 @@ MemorySweep MeasureSweep(AccessPattern pattern, const ScopeRunner& runner,
       pattern == AccessPattern::kRead ? "sum, 8 bytes per element"
                                       : "a = b + s*c, 24 bytes per element as STREAM counts",
       workers, TrialsText(s.memory_trials, s.memory_min_seconds), 5e3 * s.memory_min_seconds);
+  if (s.caches.empty())
+    method += "; no cache sizes, so every plateau is DRAM" +
+              (s.caches_unknown.empty() ? std::string() : " (" + s.caches_unknown + ")");
   if (hurried > 0)
     method += fmt::format(" ({} of {} points: one trial of >= {:g} ms, to stay within the "
                           "probe's time budget)", hurried, worker_bytes.size(),

@@ -23,6 +23,7 @@ struct ScopeSettings {
   double min_worker_bytes = 4096;    // per worker at the sweep's start
   int points_per_octave = 2;
   std::vector<CacheLevel> caches;
+  std::string caches_unknown;  // why `caches` is empty (hwloc failed), for the sweeps' method
   PlateauOptions plateaus;
   // Seconds the whole scope should take (0: no limit). A sweep running late measures its
   // remaining points with one shorter trial each (and says so in its method).

@@ -124,9 +124,17 @@ void WriteMeasured(hid_t group, const ObtainedCeilings& got, bool root) {
                 root);
   }
   for (const ScopeCeilings& s : c.scopes) {
-    const hid_t scope = tree.At(std::string("probe/scope/") + ProbeScopeName(s.scope));
+    const std::string base = std::string("probe/scope/") + ProbeScopeName(s.scope);
+    const hid_t scope = tree.At(base);
     h5::SetAttribute(scope, "workers", s.workers);
     h5::SetAttribute(scope, "seconds", s.seconds);
+    for (const MemorySweep& sweep : s.memory)  // what each cache level holds for the scope
+      for (const LevelBandwidth& l : sweep.levels)
+        if (l.bandwidth.available && l.capacity_bytes > 0)
+          h5::SetAttribute(tree.At(fmt::format("{}/memory/{}/{}", base,
+                                               AccessPatternName(sweep.pattern),
+                                               MemoryLevelName(l.level))),
+                           "capacity_bytes", l.capacity_bytes);
   }
   h5::SetAttribute(group, "unavailable", unavailable);
   WriteText(group, "document", ToJson(c).dump(),

@@ -208,6 +208,8 @@ void WriteRunAttributes(const h5::Handle& group, const FinishedRun& run) {
   // Only what the kernel counts: the analysis places a run on the roofline when both exist.
   if (o.work.flops > 0) h5::SetAttribute(group, "roofline_flops", o.work.flops);
   if (o.work.bytes > 0) h5::SetAttribute(group, "roofline_bytes", o.work.bytes);
+  if (o.work.working_set_bytes > 0)
+    h5::SetAttribute(group, "roofline_working_set_bytes", o.work.working_set_bytes);
   for (const auto& [name, text] : o.notes) h5::SetAttribute(group, "note_" + name, text);
   for (const auto& [name, text] : run.result.derived.notes)
     h5::SetAttribute(group, "note_" + name, text);

@@ -259,6 +259,7 @@ def read_run(path, run_id, group):
         "merged_from": _string(attrs, "merged_from", where, default=""),
         "roofline_flops": _optional_number(attrs, "roofline_flops", where),
         "roofline_bytes": _optional_number(attrs, "roofline_bytes", where),
+        "roofline_working_set": _optional_number(attrs, "roofline_working_set_bytes", where),
         # Part of the shape; reports from before placements existed ran unbound.
         "placement": _string(attrs, "placement", where, default="none"),
         "smt": _integer(attrs, "smt", where, minimum=0, default=0),
@@ -319,8 +320,13 @@ def _scope_rows(path, group, kind, source):
             if dataset in scope_group:
                 value = _ceiling_value(path, scope_group[dataset],
                                        f"environment/ceilings/probe/scope/{scope}/{dataset}", unit)
+                # What a cache level holds for the scope's workers (NaN: DRAM, or not said).
+                parent = scope_group[dataset].parent
+                capacity = _optional_number(parent.attrs, "capacity_bytes",
+                                            _Where(path, parent.name.lstrip("/")))
                 rows.append({"kind": kind, "source": source, "family": family, "name": name,
-                             "value": value, "units": unit, "scope": scope, "workers": workers})
+                             "value": value, "units": unit, "scope": scope, "workers": workers,
+                             "capacity": capacity})
     return rows
 
 
@@ -350,7 +356,8 @@ def read_ceilings(path, environment):
         for name, item in group[family].items():
             value = _ceiling_value(path, item, f"environment/ceilings/{family}/{name}", unit)
             rows.append({"kind": kind, "source": source, "family": family, "name": name,
-                         "value": value, "units": unit, "scope": "", "workers": 0})
+                         "value": value, "units": unit, "scope": "", "workers": 0,
+                         "capacity": math.nan})
     # parlab (which writes `status`) records what it could not measure instead of a roof.
     if "status" not in group.attrs and (not any(r["family"] == "bandwidth" for r in rows) or
                                         not any(r["family"] == "compute" for r in rows)):

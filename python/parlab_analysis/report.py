@@ -270,7 +270,8 @@ def load(path_or_paths):
         environment=pd.DataFrame(environment, columns=["report", "key", "value"]),
         status=pd.DataFrame(status),
         ceilings=pd.DataFrame(ceilings, columns=["report", "kind", "source", "family", "name",
-                                                 "value", "units", "scope", "workers"]),
+                                                 "value", "units", "scope", "workers",
+                                                 "capacity"]),
         calibrations=pd.DataFrame(calibrations, columns=["report", "name", "value"]),
         raw=raw)
     _add_intervals(reports)

@@ -2,7 +2,7 @@
 import math
 
 COLUMNS = ["kernel", "model", "nodes x ranks/node x threads", "median (min-max)", "rate", "speedup",
-           "efficiency", "karp-flatt", "% of peak", "% of DRAM bw", "verified"]
+           "efficiency", "karp-flatt", "% of peak", "% of memory bw", "verified"]
 
 
 def _seconds(value):
@@ -20,6 +20,12 @@ def _number(value, digits=2):
 
 def _percent(value):
     return f"{value:.1f} %" if math.isfinite(value) else "-"
+
+
+def _memory_percent(roof):
+    """% of the bandwidth of the memory level the run's working set fits in: "61.2 % L2"."""
+    value = roof.get("pct_mem", math.nan)
+    return f"{value:.1f} % {roof['mem_level']}" if math.isfinite(value) else "-"
 
 
 IO_COLUMN = "overlap / ceiling"
@@ -54,7 +60,8 @@ def columns(results=None):
 
 def rows(runs, ceilings=None, results=None):
     """Grouped by node count (stable: experiment order within a node count). With the
-    reports' ceilings, each run's % of the FP64 peak and of the DRAM bandwidth of its scope
+    reports' ceilings, each run's % of the FP64 peak and of the bandwidth of the memory
+    level its working set fits in (DRAM when the kernel does not say), of its scope
     (parlab_analysis.ceilings); "-" where the kernel counts no flops or bytes. With the
     results table, nonblocking io runs get their overlap next to its ceiling."""
     from . import ceilings as against
@@ -71,7 +78,7 @@ def rows(runs, ceilings=None, results=None):
         out.append([run.label, run.model, shape, spread, rate,
                     _number(run.speedup), _number(run.efficiency), _number(run.karp_flatt, 3),
                     _percent(roof.get("pct_peak", math.nan)),
-                    _percent(roof.get("pct_dram", math.nan)),
+                    _memory_percent(roof),
                     "yes" if run.status == "ok" else run.status]
                    + ([_io_cell(figures, run)] if figures else []))
     return out

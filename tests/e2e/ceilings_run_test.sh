@@ -83,7 +83,7 @@ with h5py.File(f"{work}/off.h5") as f:
     check(len(c) == 0, list(c))
 reports = load(f"{work}/roof.h5")
 text = summary.render(reports.runs, "terminal", reports.ceilings)
-check("% of peak" in text and "% of DRAM bw" in text, text)
+check("% of peak" in text and "% of memory bw" in text, text)
 dgemm_line = next(l for l in text.splitlines() if l.startswith("dgemm"))
 check("%" in dgemm_line, dgemm_line)
 counter_line = next(l for l in text.splitlines() if l.startswith("counter"))

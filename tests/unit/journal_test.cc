@@ -116,6 +116,17 @@ TEST_F(JournalTest, AResultWithoutTheSummedFieldReadsAsNotSummed) {
   EXPECT_EQ(read.results[2].value, 7);
 }
 
+// Every rank writes the report's attributes from the shared record: a field it lost would
+// make ranks disagree on a collective HDF5 call (and hang).
+TEST_F(JournalTest, TheWorkingSetTravelsWithTheRecord) {
+  RunOutcome o = Outcome(RunStatus::kOk, 2, 1);
+  o.work = {1000, "byte", "GB/s", 1e9, 20, 3000, 4096};
+  const RunOutcome read = DecodeOutcome(EncodeOutcome(o), {1, 1, 1000});
+  EXPECT_EQ(read.work.flops, 20);
+  EXPECT_EQ(read.work.bytes, 3000);
+  EXPECT_EQ(read.work.working_set_bytes, 4096);
+}
+
 TEST_F(JournalTest, EntryCutShortByACrashIsDroppedAndRewritten) {
   {
     RunJournal journal(MPI_COMM_WORLD, path_, experiment_, {});
