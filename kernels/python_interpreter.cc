@@ -81,6 +81,31 @@ async def _all(fn, calls):
 
 def run_concurrently(loop, fn, calls):
     return loop.run_until_complete(_all(fn, calls))
+
+def non_daemon_threads():
+    """Names of the threads Python code left running that interpreter shutdown would join."""
+    import threading
+    return ", ".join(t.name for t in threading.enumerate()
+                     if t.is_alive() and not t.daemon and t is not threading.main_thread())
+
+def start_join_seconds(method, times, executable):
+    """Median seconds of Process(target=os.getpid).start() + join() under one start method
+    (`parlab primitives`); spawn starts `executable`: an embedded interpreter's
+    sys.executable is not a Python."""
+    import multiprocessing, statistics, time
+    context = multiprocessing.get_context(method)
+    if method == "spawn":
+        context.set_executable(executable)
+    seconds = []
+    for _ in range(times):
+        start = time.perf_counter()
+        worker = context.Process(target=os.getpid)
+        worker.start()
+        worker.join()
+        seconds.append(time.perf_counter() - start)
+        if worker.exitcode != 0:
+            raise RuntimeError(f"a {method} worker exited with {worker.exitcode}")
+    return statistics.median(seconds)
 )py";
 
 enum class State { kIdle, kStarting, kRunning, kFailed, kStopping, kFinalized };
@@ -252,25 +277,12 @@ std::string NonDaemonThreads() {
   if (!Running()) return "";
   try {
     Gil gil;
-    Ref threading(PyImport_ImportModule("threading"));
-    Ref globals(PyDict_New());
-    if (!threading || !globals ||
-        PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) != 0 ||
-        PyDict_SetItemString(globals.get(), "threading", threading.get()) != 0) {
-      PyErr_Clear();
-      return "";
-    }
-    Ref names(PyRun_String("', '.join(t.name for t in threading.enumerate() if t.is_alive() "
-                           "and not t.daemon and t is not threading.main_thread())",
-                           Py_eval_input, globals.get(), globals.get()));
-    const char* text = names ? PyUnicode_AsUTF8(names.get()) : nullptr;
-    if (text == nullptr) {
-      PyErr_Clear();
-      return "";
-    }
-    return text;
+    Ref names = CallDriver("non_daemon_threads", Ref(PyTuple_New(0)), "non_daemon_threads");
+    const char* text = PyUnicode_AsUTF8(names.get());
+    if (text == nullptr) PyErr_Clear();
+    return text != nullptr ? text : "";
   } catch (const std::exception&) {
-    return "";  // finalised meanwhile
+    return "";  // finalised meanwhile, or Python failed: nothing known to wait for
   }
 }
 

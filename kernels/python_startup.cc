@@ -15,28 +15,8 @@ namespace {
 constexpr int kForkTimes = 20;
 constexpr int kSpawnTimes = 5;
 
-// Median seconds of Process(target=os.getpid).start() + join() under one start method;
-// spawn starts `executable` (an embedded interpreter's sys.executable is not a Python).
-constexpr const char* kMultiprocessingSource = R"py(
-import multiprocessing, os, statistics, time
-
-def start_join_seconds(method, times, executable):
-    context = multiprocessing.get_context(method)
-    if method == "spawn":
-        context.set_executable(executable)
-    seconds = []
-    for _ in range(times):
-        start = time.perf_counter()
-        worker = context.Process(target=os.getpid)
-        worker.start()
-        worker.join()
-        seconds.append(time.perf_counter() - start)
-        if worker.exitcode != 0:
-            raise RuntimeError(f"a {method} worker exited with {worker.exitcode}")
-    return statistics.median(seconds)
-)py";
-
-StartupCost Multiprocessing(const Ref& function, const char* method, int times) {
+// The driver's start_join_seconds under one start method.
+StartupCost Multiprocessing(const char* method, int times) {
   StartupCost cost{fmt::format("multiprocessing_{}_s", method),
                    fmt::format("multiprocessing.get_context('{}').Process(target=os.getpid): "
                                "start() + join(), median of {}{}", method, times,
@@ -45,13 +25,14 @@ StartupCost Multiprocessing(const Ref& function, const char* method, int times) 
                                          " that imports multiprocessing)"
                                    : " (a copy of this rank's process)"),
                    -1};
-  Ref args(Py_BuildValue("(sis)", method, times, PARLAB_PYTHON_PROGRAM));
-  Ref result(args ? PyObject_CallObject(function.get(), args.get()) : nullptr);
-  if (!result) {
-    cost.unavailable = "fails here: " + TakeError();
-    return cost;
+  try {
+    const Ref result = CallDriver(
+        "start_join_seconds", Check(Py_BuildValue("(sis)", method, times, PARLAB_PYTHON_PROGRAM),
+                                    "multiprocessing"), "multiprocessing");
+    cost.seconds = PyFloat_AsDouble(result.get());
+  } catch (const PythonError& e) {
+    cost.unavailable = std::string("fails here: ") + e.what();
   }
-  cost.seconds = PyFloat_AsDouble(result.get());
   return cost;
 }
 
@@ -75,20 +56,8 @@ std::vector<StartupCost> MeasureStartupCosts() {
   else start.seconds = NowSeconds() - begin;
   costs.push_back(start);
   Gil gil;
-  Ref globals(PyDict_New());
-  if (globals) PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins());
-  Ref ran(globals ? PyRun_String(kMultiprocessingSource, Py_file_input, globals.get(),
-                                 globals.get())
-                  : nullptr);
-  if (!ran) {
-    const std::string error = "fails here: " + TakeError();
-    for (const char* method : {"fork", "spawn"})
-      costs.push_back({fmt::format("multiprocessing_{}_s", method), "multiprocessing", -1, error});
-    return costs;
-  }
-  Ref function = Ref::Borrowed(PyDict_GetItemString(globals.get(), "start_join_seconds"));
-  costs.push_back(Multiprocessing(function, "fork", kForkTimes));
-  costs.push_back(Multiprocessing(function, "spawn", kSpawnTimes));
+  costs.push_back(Multiprocessing("fork", kForkTimes));
+  costs.push_back(Multiprocessing("spawn", kSpawnTimes));
   return costs;
 }
 

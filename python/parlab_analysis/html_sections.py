@@ -248,7 +248,7 @@ def table_section(page):
 
     reports = page.reports
     ordered = reports.runs.sort_values("nodes", kind="stable")
-    table = summary.rows(ordered, reports.ceilings)  # with % of peak and of DRAM
+    table = summary.rows(ordered, reports.ceilings)  # with % of peak and of memory bandwidth
     columns = ["run"] + list(summary.COLUMNS) + ["raw samples"]
     head = "".join(f'<th><button type="button">{esc(c)}</button></th>' for c in columns)
     body = []

@@ -25,7 +25,7 @@ def _percent(value):
 def _memory_percent(roof):
     """% of the bandwidth of the memory level the run's working set fits in: "61.2 % L2"."""
     value = roof.get("pct_mem", math.nan)
-    return f"{value:.1f} % {roof['mem_level']}" if math.isfinite(value) else "-"
+    return f"{_percent(value)} {roof['mem_level']}" if math.isfinite(value) else "-"
 
 
 IO_COLUMN = "overlap / ceiling"
